@@ -1,0 +1,37 @@
+"""The SMS adapter. The default backend writes messages to the log; production plugs in a gateway."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("renda.sms")
+
+# Messages kept in memory by the log backend, newest last, so tests and the demo can read them.
+outbox: list[tuple[str, str]] = []
+
+
+class SmsBackend(Protocol):
+    def send(self, phone: str, message: str) -> None: ...
+
+
+class LogSmsBackend:
+    """Writes each message to the ``renda.sms`` log instead of sending it."""
+
+    def send(self, phone: str, message: str) -> None:
+        outbox.append((phone, message))
+        del outbox[:-200]
+        logger.info("SMS to %s: %s", phone, message)
+
+
+def get_backend() -> SmsBackend:
+    backend_class = import_string(settings.RENDA_SMS_BACKEND)
+    backend: SmsBackend = backend_class()
+    return backend
+
+
+def sms_send(phone: str, message: str) -> None:
+    get_backend().send(phone, message)

@@ -1,0 +1,44 @@
+"""Helpers shared by every app's views, and the error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from renda.core.errors import DomainError
+
+
+def add_domain_error(form: forms.Form, error: DomainError) -> None:
+    """Show an action's refusal on the form, next to the field it names when the form has it."""
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def render_form_error(request: HttpRequest, template: str, context: dict[str, Any], error: DomainError) -> HttpResponse:
+    form = context.get("form")
+    if isinstance(form, forms.Form):
+        add_domain_error(form, error)
+    return render(request, template, context, status=error.status_code if error.status_code < 500 else 400)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/403.html", status=403)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "errors/400.html", status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "errors/403_csrf.html", status=403)

@@ -1,0 +1,269 @@
+"""Every role against every page and API endpoint: allowed or denied, and a denied request changes nothing.
+
+The tables below must name every route in the URLconf and every operation in the
+OpenAPI schema; a new route without an entry fails ``test_matrix_covers_*``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from renda.accounts.actions import token_create
+from renda.accounts.models import User
+from renda.conftest import login_client
+from renda.organizations.models import Congress, RoleAssignment, Unit
+from renda.organizations.roles import Role
+from renda.tests_support.factories import UserFactory
+
+ALL_ROLES = [role.value for role in Role]
+ANYONE = "anyone"
+LOGGED_IN = "logged_in"
+
+# Page name → who may GET it (200). POST-only routes are listed with method "POST".
+PAGES: dict[str, tuple[str, Any]] = {
+    "home": ("GET", LOGGED_IN),
+    "accounts:login": ("GET", ANYONE),
+    "accounts:totp": ("GET", "flow"),
+    "accounts:totp_setup": ("GET", "flow"),
+    "accounts:sms_login": ("GET", ANYONE),
+    "accounts:logout": ("POST", LOGGED_IN),
+    "accounts:password_change": ("GET", LOGGED_IN),
+    "accounts:tokens": ("GET", LOGGED_IN),
+    "accounts:token_revoke": ("POST", "owner"),
+    "accounts:role_switch": ("POST", "owner"),
+    "organizations:congress_tree": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:congress_detail": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:unit_list": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:unit_create": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:unit_edit": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:user_list": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:user_create": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:user_detail": ("GET", {Role.STAFF_ADMIN}),
+    "organizations:role_revoke": ("POST", {Role.STAFF_ADMIN}),
+    "audit_list": ("GET", {Role.AUDITOR}),
+}
+
+# Admin pages that change data by POST: a denied POST must change nothing.
+ADMIN_POSTS = {
+    "organizations:congress_detail": {"form": "congress", "name": "改名", "short_name": "", "is_active": "on"},
+    "organizations:unit_create": {"name": "新单位", "kind": "court", "congress": "{city}"},
+    "organizations:unit_edit": {"name": "改名单位", "kind": "court", "congress": "{city}", "is_active": "on"},
+    "organizations:user_create": {
+        "username": "intruder",
+        "full_name": "入侵",
+        "password": "Temp#Pass2026",
+        "congress": "{city}",
+        "role": "staff_admin",
+    },
+    "organizations:user_detail": {"form": "grant", "congress": "{city}", "role": "staff_admin"},
+    "organizations:role_revoke": {},
+}
+
+# API operation "METHOD path" → who may call it.
+API: dict[str, Any] = {
+    "GET /api/v1/me": LOGGED_IN,
+    "POST /api/v1/me/role": "owner",
+    "POST /api/v1/me/password": LOGGED_IN,
+    "GET /api/v1/me/tokens": LOGGED_IN,
+    "POST /api/v1/me/tokens": LOGGED_IN,
+    "POST /api/v1/me/tokens/{token_id}/revoke": "owner",
+    "GET /api/v1/congresses": {Role.STAFF_ADMIN},
+    "GET /api/v1/congresses/{congress_id}": {Role.STAFF_ADMIN},
+    "PATCH /api/v1/congresses/{congress_id}": {Role.STAFF_ADMIN},
+    "POST /api/v1/congresses/{congress_id}/children": {Role.STAFF_ADMIN},
+    "GET /api/v1/congresses/{congress_id}/settings": {Role.STAFF_ADMIN},
+    "PATCH /api/v1/congresses/{congress_id}/settings": {Role.STAFF_ADMIN},
+    "GET /api/v1/units": {Role.STAFF_ADMIN},
+    "POST /api/v1/units": {Role.STAFF_ADMIN},
+    "GET /api/v1/units/{unit_id}": {Role.STAFF_ADMIN},
+    "PATCH /api/v1/units/{unit_id}": {Role.STAFF_ADMIN},
+    "GET /api/v1/users": {Role.STAFF_ADMIN},
+    "POST /api/v1/users": {Role.STAFF_ADMIN},
+    "GET /api/v1/users/{user_id}": {Role.STAFF_ADMIN},
+    "PATCH /api/v1/users/{user_id}": {Role.STAFF_ADMIN},
+    "POST /api/v1/users/{user_id}/roles": {Role.STAFF_ADMIN},
+    "POST /api/v1/roles/{assignment_id}/revoke": {Role.STAFF_ADMIN},
+    "POST /api/v1/users/{user_id}/unlock": {Role.STAFF_ADMIN},
+    "POST /api/v1/users/{user_id}/password": {Role.STAFF_ADMIN},
+    "GET /api/v1/audit/events": {Role.AUDITOR},
+}
+
+API_BODIES: dict[str, dict[str, Any]] = {
+    "PATCH /api/v1/congresses/{congress_id}": {"name": "改名"},
+    "POST /api/v1/congresses/{congress_id}/children": {"name": "新区人大", "code": "newdistrict"},
+    "PATCH /api/v1/congresses/{congress_id}/settings": {"suggestion_due_months": 5},
+    "POST /api/v1/units": {"congress_id": "{city}", "name": "新单位", "kind": "court"},
+    "PATCH /api/v1/units/{unit_id}": {"name": "改名单位"},
+    "POST /api/v1/users": {
+        "username": "intruder",
+        "full_name": "入侵",
+        "password": "Temp#Pass2026",
+        "congress_id": "{city}",
+        "role": "staff_admin",
+    },
+    "PATCH /api/v1/users/{user_id}": {"full_name": "改名"},
+    "POST /api/v1/users/{user_id}/roles": {"congress_id": "{city}", "role": "staff_admin"},
+    "POST /api/v1/users/{user_id}/password": {"new_password": "Reset#Pass2026"},
+}
+
+
+def _route_names(patterns: list[Any], namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace in ("admin", "api") or str(pattern.pattern).startswith(("i18n", "api")):
+                continue
+            prefix = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _route_names(pattern.url_patterns, prefix)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_matrix_covers_every_page() -> None:
+    assert _route_names(get_resolver().url_patterns) == set(PAGES)
+
+
+def test_matrix_covers_every_api_operation(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = {f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item}
+    assert operations == set(API)
+
+
+@pytest.fixture
+def world(city: Congress, unit: Unit, other_city: Congress) -> dict[str, Any]:
+    people: dict[str, User] = {}
+    for role in ALL_ROLES:
+        user = UserFactory(username=f"as-{role}")
+        RoleAssignment.objects.create(
+            user=user,
+            congress=city,
+            role=role,
+            unit=unit if role in {"committee_staff", "unit_officer", "unit_head", "station_staff"} else None,
+        )
+        people[role] = user
+    target = UserFactory(username="target")
+    target_role = RoleAssignment.objects.create(user=target, congress=city, role=Role.DEPUTY)
+    return {"city": city, "unit": unit, "people": people, "target": target, "target_role": target_role}
+
+
+def _snapshot() -> list[Any]:
+    rows = []
+    for model in apps.get_models():
+        if model._meta.db_table == "django_session":
+            continue
+        rows.append((model._meta.label, list(model.objects.order_by("pk").values())))
+    return rows
+
+
+def _allowed(rule: Any, role: str | None) -> bool:
+    if rule == ANYONE:
+        return True
+    if rule == LOGGED_IN:
+        return role is not None
+    if isinstance(rule, set):
+        return role in rule
+    raise AssertionError(rule)
+
+
+def _page_url(name: str, world: dict[str, Any]) -> str:
+    from django.urls import reverse
+
+    kwargs: dict[str, int] = {}
+    if name == "organizations:congress_detail":
+        kwargs = {"congress_id": world["city"].pk}
+    elif name == "organizations:unit_edit":
+        kwargs = {"unit_id": world["unit"].pk}
+    elif name == "organizations:user_detail":
+        kwargs = {"user_id": world["target"].pk}
+    elif name == "organizations:role_revoke":
+        kwargs = {"assignment_id": world["target_role"].pk}
+    return reverse(name, kwargs=kwargs)
+
+
+def _fill(value: Any, world: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {key: _fill(item, world) for key, item in value.items()}
+    if value == "{city}":
+        return world["city"].pk
+    return value
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, *ALL_ROLES])
+def test_pages_by_role(role: str | None, world: dict[str, Any]) -> None:
+    client = login_client(world["people"][role]) if role else Client()
+    for name, (method, rule) in PAGES.items():
+        if method != "GET" or rule == "flow":
+            continue
+        response = client.get(_page_url(name, world))
+        if rule == ANYONE and role is not None:
+            # The login pages send someone already logged in to their home page.
+            assert response.status_code in (200, 302), (name, role)
+        elif _allowed(rule, role):
+            assert response.status_code == 200, (name, role, response.status_code)
+        elif role is None:
+            assert response.status_code == 302 and "/accounts/login/" in response.url, name
+        else:
+            assert response.status_code in (403, 404), (name, role, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, *[r for r in ALL_ROLES if r != Role.STAFF_ADMIN]])
+def test_denied_admin_posts_change_nothing(role: str | None, world: dict[str, Any]) -> None:
+    client = login_client(world["people"][role]) if role else Client()
+    for name, data in ADMIN_POSTS.items():
+        before = _snapshot()
+        response = client.post(_page_url(name, world), _fill(data, world))
+        assert response.status_code in (302, 403, 404), (name, role)
+        if role is None:
+            assert "/accounts/login/" in response.url
+        assert _snapshot() == before, (name, role)
+
+
+def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
+    return (
+        path.replace("{congress_id}", str(world["city"].pk))
+        .replace("{unit_id}", str(world["unit"].pk))
+        .replace("{user_id}", str(world["target"].pk))
+        .replace("{assignment_id}", str(world["target_role"].pk))
+        .replace("{token_id}", str(token_id))
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, *ALL_ROLES])
+def test_api_by_role(role: str | None, world: dict[str, Any]) -> None:
+    client = login_client(world["people"][role]) if role else Client()
+    # Someone else's token: revoking it must be refused for everyone here.
+    other_token, _secret = token_create(user=world["target"], name="别人的令牌")
+    for operation, rule in API.items():
+        method, path = operation.split(" ", 1)
+        url = _api_path(path, world, other_token.pk)
+        if method == "GET":
+            response = client.get(url)
+            if role is None:
+                assert response.status_code == 401, operation
+            elif rule != "owner" and _allowed(rule, role):
+                assert response.status_code == 200, (operation, role, response.content)
+            else:
+                assert response.status_code in (403, 404), (operation, role)
+            continue
+        if rule in (LOGGED_IN,) and role is not None:
+            continue  # allowed writes on one's own account are covered by the accounts tests
+        if isinstance(rule, set) and role in rule:
+            continue  # allowed admin writes are covered by the organizations tests
+        before = _snapshot()
+        body = _fill(API_BODIES.get(operation, {}), world)
+        if operation == "POST /api/v1/me/role":
+            body = {"assignment_id": world["target_role"].pk}
+        response = getattr(client, method.lower())(url, body, content_type="application/json")
+        expected = (401,) if role is None else (403, 404)
+        assert response.status_code in expected, (operation, role, response.status_code)
+        assert set(response.json()) == {"code", "message", "field"}
+        assert _snapshot() == before, (operation, role)
