@@ -143,7 +143,12 @@ RENDA_LOGIN_LOCK_MINUTES = int(os.environ.get("RENDA_LOGIN_LOCK_MINUTES", "15"))
 RENDA_PASSWORD_EXPIRY_DAYS = int(os.environ.get("RENDA_PASSWORD_EXPIRY_DAYS", "90"))
 RENDA_SMS_CODE_TTL_SECONDS = 300
 RENDA_SMS_CODE_RESEND_SECONDS = 60
-RENDA_SMS_BACKEND = os.environ.get("RENDA_SMS_BACKEND", "renda.accounts.sms.LogSmsBackend")
+# The log backend writes codes to the log: fine for a demo, never for production, where a
+# gateway adapter must be configured (until then SMS login simply sends nothing).
+RENDA_SMS_BACKEND = os.environ.get(
+    "RENDA_SMS_BACKEND",
+    "renda.accounts.sms.DisabledSmsBackend" if PRODUCTION else "renda.accounts.sms.LogSmsBackend",
+)
 
 # Idle sessions expire: every request pushes the expiry forward.
 SESSION_COOKIE_AGE = int(os.environ.get("RENDA_SESSION_IDLE_SECONDS", str(30 * 60)))
@@ -151,7 +156,12 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag, not the cookie
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the hx-headers attribute on <body>
+
+# Reverse proxies whose X-Real-IP / X-Forwarded-For headers are believed (comma-separated addresses).
+RENDA_TRUSTED_PROXIES = frozenset(
+    address.strip() for address in os.environ.get("RENDA_TRUSTED_PROXIES", "").split(",") if address.strip()
+)
 
 # --- Internationalisation -------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -210,6 +220,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "renda": {"handlers": ["console"], "level": os.environ.get("RENDA_LOG_LEVEL", "INFO")},
+        # Page errors (500s) and refused requests, which Django otherwise only mails to ADMINS.
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 CSRF_FAILURE_VIEW = "renda.core.views.csrf_failure"

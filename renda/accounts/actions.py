@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyotp
 from django.conf import settings
@@ -26,7 +26,11 @@ from renda.accounts.models import PersonalToken, SmsCode, User
 from renda.accounts.sms import sms_send
 from renda.core.audit import audit_record
 from renda.core.errors import DomainError, InvalidInput, NotPermitted
-from renda.organizations.roles import ROLES_ALLOWING_SMS_LOGIN, ROLES_REQUIRING_TOTP
+from renda.organizations import permissions
+from renda.organizations.roles import ROLE_PRECEDENCE, ROLES_ALLOWING_SMS_LOGIN, ROLES_REQUIRING_TOTP
+
+if TYPE_CHECKING:
+    from renda.organizations.models import Congress
 
 TOTP_ISSUER = "Renda 人大"
 
@@ -37,6 +41,22 @@ class LoginFailed(DomainError):
 
 
 GENERIC_LOGIN_ERROR = "用户名（手机号）或密码错误"
+SMS_CODE_MAX_ATTEMPTS = 5
+
+
+def home_congress(user: User) -> Congress | None:
+    """The congress a person's own account events are filed under, so that its auditors see them."""
+    order = {str(role): index for index, role in enumerate(ROLE_PRECEDENCE)}
+    assignments = sorted(
+        user.role_assignments.filter(is_active=True).select_related("congress"),
+        key=lambda item: (order.get(item.role, 99), item.pk),
+    )
+    return assignments[0].congress if assignments else None
+
+
+def _require_admin_of(actor: User, user: User) -> None:
+    if not permissions.can_administer_user(actor, user):
+        raise NotPermitted("无权管理该账户")
 
 
 def user_roles(user: User) -> set[str]:
@@ -67,6 +87,7 @@ def _record_failure(user: User, *, reason: str) -> None:
             actor=user,
             action="account.login_failed",
             target=user,
+            congress=home_congress(user),
             summary={"reason": reason, "locked": locked},
         )
 
@@ -78,19 +99,23 @@ def _ensure_not_locked(user: User) -> None:
 
 
 def login_check_password(*, identifier: str, password: str) -> User:
-    """First login step. Returns the user whose password matched, or raises LoginFailed."""
+    """First login step. Returns the user whose password matched, or raises LoginFailed.
+
+    A wrong password always gets the same answer, whether the account exists, is
+    locked or is disabled; only someone who knows the password learns why they
+    cannot log in.
+    """
     user = find_user(identifier)
     if user is None:
         User().set_password(password)  # spend the same time as a real check
         raise LoginFailed(GENERIC_LOGIN_ERROR, code="invalid_credentials", field="password")
+    if not user.check_password(password):
+        if not user.is_locked():
+            _record_failure(user, reason="password")
+        raise LoginFailed(GENERIC_LOGIN_ERROR, code="invalid_credentials", field="password")
     _ensure_not_locked(user)
     if not user.is_active:
         raise LoginFailed("账户已停用，请联系系统管理员", code="account_inactive")
-    if not user.check_password(password):
-        _record_failure(user, reason="password")
-        user.refresh_from_db(fields=["locked_until"])
-        _ensure_not_locked(user)
-        raise LoginFailed(GENERIC_LOGIN_ERROR, code="invalid_credentials", field="password")
     return user
 
 
@@ -101,7 +126,9 @@ def login_succeed(*, user: User, method: str) -> User:
     user.locked_until = None
     user.last_login = timezone.now()
     user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
-    audit_record(actor=user, action="account.login", target=user, summary={"method": method})
+    audit_record(
+        actor=user, action="account.login", target=user, congress=home_congress(user), summary={"method": method}
+    )
     return user
 
 
@@ -156,7 +183,7 @@ def totp_confirm_enrolment(*, user: User, code: str) -> User:
         user.totp_enabled = True
         user.totp_last_counter = counter
         user.save(update_fields=["totp_enabled", "totp_last_counter"])
-        audit_record(actor=user, action="account.totp_enabled", target=user)
+        audit_record(actor=user, action="account.totp_enabled", target=user, congress=home_congress(user))
     return user
 
 
@@ -177,7 +204,8 @@ def sms_code_request(*, phone: str) -> None:
         user=user, created_at__gt=now - dt.timedelta(seconds=settings.RENDA_SMS_CODE_RESEND_SECONDS)
     )
     if recent.exists():
-        raise InvalidInput("验证码发送过于频繁，请稍后再试", code="sms_too_frequent", field="phone")
+        # Answer as if sent: a different answer would tell a stranger that the phone is registered.
+        return
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         SmsCode.objects.create(
@@ -185,7 +213,7 @@ def sms_code_request(*, phone: str) -> None:
             code_hash=_hash_code(user, code),
             expires_at=now + dt.timedelta(seconds=settings.RENDA_SMS_CODE_TTL_SECONDS),
         )
-        audit_record(actor=user, action="account.sms_code_sent", target=user)
+        audit_record(actor=user, action="account.sms_code_sent", target=user, congress=home_congress(user))
         message = f"【人大履职平台】您的登录验证码为 {code}，5 分钟内有效。如非本人操作请忽略。"
         transaction.on_commit(lambda: sms_send(phone, message))
 
@@ -201,7 +229,10 @@ def login_check_sms_code(*, phone: str, code: str) -> User:
     )
     if candidate is None or not hmac.compare_digest(candidate.code_hash, _hash_code(user, code.strip())):
         if candidate is not None:
+            # Five wrong guesses use the code up, so a six-digit code cannot be brute-forced.
             SmsCode.objects.filter(pk=candidate.pk).update(attempts=F("attempts") + 1)
+            if candidate.attempts + 1 >= SMS_CODE_MAX_ATTEMPTS:
+                SmsCode.objects.filter(pk=candidate.pk).update(used_at=now)
         _record_failure(user, reason="sms_code")
         raise LoginFailed("验证码错误或已过期", code="invalid_sms_code", field="code")
     SmsCode.objects.filter(pk=candidate.pk).update(used_at=now)
@@ -226,28 +257,52 @@ def password_change(*, user: User, old_password: str, new_password: str) -> User
     user.must_change_password = False
     user.password_changed_at = timezone.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-    audit_record(actor=user, action="account.password_changed", target=user)
+    audit_record(actor=user, action="account.password_changed", target=user, congress=home_congress(user))
     return user
 
 
 def password_set_by_admin(*, actor: User, user: User, new_password: str) -> User:
     """An administrator sets a temporary password; the user must change it at next login."""
+    _require_admin_of(actor, user)
     _validate_new_password(user, new_password)
     with transaction.atomic():
         user.set_password(new_password)
         user.must_change_password = True
         user.password_changed_at = timezone.now()
-        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-        audit_record(actor=actor, action="account.password_reset", target=user)
+        user.locked_until = None
+        user.failed_login_count = 0
+        user.save(
+            update_fields=[
+                "password",
+                "must_change_password",
+                "password_changed_at",
+                "locked_until",
+                "failed_login_count",
+            ]
+        )
+        audit_record(actor=actor, action="account.password_reset", target=user, congress=home_congress(user))
     return user
 
 
 @transaction.atomic
 def user_unlock(*, actor: User, user: User) -> User:
+    _require_admin_of(actor, user)
     user.locked_until = None
     user.failed_login_count = 0
     user.save(update_fields=["locked_until", "failed_login_count"])
-    audit_record(actor=actor, action="account.unlocked", target=user)
+    audit_record(actor=actor, action="account.unlocked", target=user, congress=home_congress(user))
+    return user
+
+
+@transaction.atomic
+def totp_reset(*, actor: User, user: User) -> User:
+    """A staff member lost their phone: they enrol a new authenticator at their next login."""
+    _require_admin_of(actor, user)
+    user.totp_secret = ""
+    user.totp_enabled = False
+    user.totp_last_counter = 0
+    user.save(update_fields=["totp_secret", "totp_enabled", "totp_last_counter"])
+    audit_record(actor=actor, action="account.totp_reset", target=user, congress=home_congress(user))
     return user
 
 
@@ -320,6 +375,7 @@ def user_create(
 
 @transaction.atomic
 def user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
+    _require_admin_of(actor, user)
     cleaned = _clean_user_fields(fields)
     if cleaned.get("phone") and User.objects.filter(phone=cleaned["phone"]).exclude(pk=user.pk).exists():
         raise InvalidInput("手机号已被其他账户使用", code="duplicate", field="phone")
@@ -334,6 +390,7 @@ def user_update(*, actor: User, user: User, fields: dict[str, Any]) -> User:
         actor=actor,
         action="account.updated",
         target=user,
+        congress=home_congress(user),
         summary={"fields": sorted(changed)},
     )
     return user
@@ -355,7 +412,7 @@ def token_create(*, user: User, name: str) -> tuple[PersonalToken, str]:
         raise InvalidInput("有效令牌最多 20 个，请先撤销不用的令牌", code="too_many", field="name")
     raw = "rd_" + secrets.token_urlsafe(32)
     token = PersonalToken.objects.create(user=user, name=name, key_prefix=raw[:10], key_hash=_token_hash(raw))
-    audit_record(actor=user, action="token.created", target=token, summary={"name": name})
+    audit_record(actor=user, action="token.created", target=token, congress=home_congress(user), summary={"name": name})
     return token, raw
 
 
@@ -367,7 +424,7 @@ def token_revoke(*, actor: User, token: PersonalToken) -> PersonalToken:
         raise InvalidInput("令牌已撤销", code="already_revoked")
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
-    audit_record(actor=actor, action="token.revoked", target=token)
+    audit_record(actor=actor, action="token.revoked", target=token, congress=home_congress(actor))
     return token
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth import update_session_auth_hash
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from renda.accounts import actions
 from renda.accounts.models import User
+from renda.core.errors import NotPermitted
 from renda.organizations.actions import role_switch
 from renda.organizations.middleware import SESSION_KEY, active_assignments, resolve_assignment
 from renda.organizations.models import RoleAssignment
@@ -92,7 +94,11 @@ class OkOut(Schema):
 
 @router.post("/me/password", response=OkOut, summary="修改密码")
 def change_password(request: HttpRequest, payload: PasswordChangeIn) -> OkOut:
-    actions.password_change(user=_user(request), old_password=payload.old_password, new_password=payload.new_password)
+    user = _user(request)
+    actions.password_change(user=user, old_password=payload.old_password, new_password=payload.new_password)
+    if not getattr(request, "authenticated_by_token", False):
+        # Keep the browser session that made the change logged in (others are logged out).
+        update_session_auth_hash(request, user)
     return OkOut()
 
 
@@ -120,6 +126,9 @@ def list_tokens(request: HttpRequest) -> list[TokenOut]:
 
 @router.post("/me/tokens", response={201: TokenCreatedOut}, summary="新建个人令牌（密钥只显示一次）")
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenCreatedOut]:
+    if getattr(request, "authenticated_by_token", False):
+        # A leaked token must not be able to mint more tokens; that needs a full (TOTP) login.
+        raise NotPermitted("只能在登录后的页面或会话中新建令牌，不能用令牌新建令牌")
     token, secret = actions.token_create(user=_user(request), name=payload.name)
     data = TokenOut.model_validate(token, from_attributes=True).model_dump()
     return Status(201, TokenCreatedOut(**data, secret=secret))

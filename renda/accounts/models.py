@@ -53,6 +53,10 @@ class User(AbstractUser):
         now = now or timezone.now()
         return self.password_changed_at + dt.timedelta(days=days) < now
 
+    @property
+    def phone_masked(self) -> str:
+        return self.masked_phone()
+
     def masked_phone(self) -> str:
         if not self.phone:
             return ""

@@ -27,6 +27,13 @@ class LogSmsBackend:
         logger.info("SMS to %s: %s", phone, message)
 
 
+class DisabledSmsBackend:
+    """Production default until a gateway adapter is configured: sends nothing, never logs the text."""
+
+    def send(self, phone: str, message: str) -> None:
+        logger.warning("短信网关未配置 (RENDA_SMS_BACKEND)，未发送给 %s****", phone[:3])
+
+
 def get_backend() -> SmsBackend:
     backend_class = import_string(settings.RENDA_SMS_BACKEND)
     backend: SmsBackend = backend_class()

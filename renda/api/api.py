@@ -64,7 +64,9 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 403:
         return json_error(request, 403, code="forbidden", message="CSRF 校验失败或无权进行此操作")
-    return json_error(request, exc.status_code, code="invalid_input", message=str(exc))
+    if exc.status_code == 400:
+        return json_error(request, 400, code="invalid_json", message="请求体不是有效的 JSON")
+    return json_error(request, exc.status_code, code="invalid_input", message="请求无法处理")
 
 
 @api.exception_handler(Exception)

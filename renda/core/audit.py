@@ -258,7 +258,13 @@ def verify_chain(*, chunk_size: int = 20_000) -> ChainReport:
             ip_address=ip_address,
             previous_hash=previous_hash,
         )
-        if compute_hash(payload, algorithm) != event_hash:
+        try:
+            recomputed = compute_hash(payload, algorithm)
+        except ValueError:
+            return ChainReport(
+                checked, False, sequence, f"本机不支持事件 #{sequence} 使用的哈希算法 {algorithm}，无法校验"
+            )
+        if recomputed != event_hash:
             return ChainReport(checked, False, sequence, f"事件 #{sequence} 内容被篡改 (hash mismatch)")
         expected_previous = event_hash
         expected_sequence += 1

@@ -38,6 +38,29 @@ class SecurityHeadersMiddleware:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The client address. Behind nginx, REMOTE_ADDR is set from X-Real-IP by the proxy config."""
-    address = request.META.get("REMOTE_ADDR")
-    return str(address) if address else None
+    """The client address for the audit trail.
+
+    Behind a reverse proxy listed in RENDA_TRUSTED_PROXIES, the proxy's X-Real-IP
+    (or the last X-Forwarded-For hop) names the client; from anyone else those
+    headers are ignored, since a client could forge them.
+    """
+    from django.conf import settings
+
+    address = str(request.META.get("REMOTE_ADDR") or "")
+    if address and address in settings.RENDA_TRUSTED_PROXIES:
+        real_ip = request.META.get("HTTP_X_REAL_IP", "").strip()
+        forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        candidate = real_ip or (forwarded[-1] if forwarded else "")
+        if candidate and _is_ip(candidate):
+            return candidate
+    return address or None
+
+
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True

@@ -56,6 +56,9 @@ def congress_create(*, actor: User, parent: Congress, name: str, short_name: str
 def congress_update(*, actor: User, congress: Congress, name: str, short_name: str, is_active: bool) -> Congress:
     if not permissions.can_administer_congress(actor, congress):
         raise NotPermitted("无权修改该人大")
+    own = actor.active_assignment
+    if not is_active and own is not None and own.congress_id == congress.pk:
+        raise InvalidInput("不能停用自己所在的人大", code="self_deactivate", field="is_active")
     name = _clean_name(name, field="name", label="名称", max_length=100)
     short_name = _clean_name(short_name, field="short_name", label="简称", max_length=40, required=False)
     changes = {
@@ -181,6 +184,12 @@ def role_grant(*, actor: User, user: User, congress: Congress, role: str, unit: 
     if not permissions.can_grant_role(actor, congress, role):
         raise NotPermitted("无权在该人大授予角色")
     role, unit = _clean_role(congress=congress, role=role, unit=unit)
+    if user.role_assignments.exists() and not permissions.can_administer_user(actor, user):
+        raise NotPermitted("该用户在你管理范围之外还担任职务，无权为其授予角色")
+    if not permissions.can_grant_role(actor, congress, role, target=user):
+        if user.pk == actor.pk:
+            raise InvalidInput("不能给自己授予角色", code="self_grant", field="role")
+        raise InvalidInput("系统管理员和审计员不能由同一人在同一人大兼任", code="separation_of_duties", field="role")
     existing = RoleAssignment.objects.filter(user=user, congress=congress, role=role, unit=unit).first()
     if existing is not None and existing.is_active:
         raise InvalidInput("该用户已拥有此角色", code="duplicate", field="role")

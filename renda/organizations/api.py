@@ -277,11 +277,11 @@ def _detail(actor: User, member: User) -> UserDetailOut:
 
 @router.get("/users", response=list[UserOut], summary="用户列表")
 @paginate(PageNumberPagination, page_size=50)
-def list_users(request: HttpRequest, q: str = "") -> list[UserOut]:
+def list_users(request: HttpRequest, q: str = "") -> QuerySet[User]:
     users = permissions.users_for_admin(_actor(request)).order_by("username")
     if q:
         users = users.filter(Q(username__contains=q[:50]) | Q(full_name__contains=q[:50]))
-    return [user_out(user) for user in users]
+    return users
 
 
 @router.post("/users", response={201: UserDetailOut}, summary="新建用户（同时授予第一个角色）")
@@ -336,6 +336,13 @@ def revoke_role(request: HttpRequest, assignment_id: int) -> AssignmentOut:
 def unlock_user(request: HttpRequest, user_id: int) -> OkOut:
     actor = _actor(request)
     account_actions.user_unlock(actor=actor, user=permissions.get_user_for_admin(actor, user_id))
+    return OkOut()
+
+
+@router.post("/users/{user_id}/totp/reset", response=OkOut, summary="重置动态口令（下次登录重新绑定）")
+def reset_totp(request: HttpRequest, user_id: int) -> OkOut:
+    actor = _actor(request)
+    account_actions.totp_reset(actor=actor, user=permissions.get_user_for_admin(actor, user_id))
     return OkOut()
 
 

@@ -77,16 +77,41 @@ def can_view_audit(user: User | None) -> bool:
 
 
 def can_administer_user(user: User | None, target: User) -> bool:
-    """An administrator manages a person who holds at least one role in their congresses."""
+    """An administrator manages a person whose every active role lies inside their congresses."""
     scope = administered_congress_ids(user)
-    if not scope:
+    # Only administrators manage accounts.
+    if not scope or user is None:
         return False
-    return target.role_assignments.filter(congress_id__in=scope).exists()
+    # Nobody administers their own account through the admin pages (no self-granted powers).
+    if target.pk == user.pk:
+        return False
+    assignments = target.role_assignments.all()
+    # The person must belong to one of the administered congresses...
+    if not assignments.filter(congress_id__in=scope).exists():
+        return False
+    # ...and hold no active role outside them: a district admin cannot reset a city official's password.
+    return not assignments.filter(is_active=True).exclude(congress_id__in=scope).exists()
 
 
-def can_grant_role(user: User | None, congress: Congress, role: str) -> bool:
+# Held by one person in one congress, these would let them audit their own administration.
+INCOMPATIBLE_ROLES = {Role.STAFF_ADMIN: Role.AUDITOR, Role.AUDITOR: Role.STAFF_ADMIN}
+
+
+def can_grant_role(user: User | None, congress: Congress, role: str, target: User | None = None) -> bool:
     # Granting a role is administering the congress it is held in.
-    return can_administer_congress(user, congress)
+    if not can_administer_congress(user, congress):
+        return False
+    if target is None or user is None:
+        return True
+    # Nobody grants roles to themselves.
+    if target.pk == user.pk:
+        return False
+    # Separation of duties: an administrator is never also the auditor of the same congress.
+    incompatible = INCOMPATIBLE_ROLES.get(Role(role)) if role in Role.values else None
+    return (
+        incompatible is None
+        or not target.role_assignments.filter(congress=congress, role=incompatible, is_active=True).exists()
+    )
 
 
 # --- fetchers: authorise, or 404 without saying whether the object exists ---
@@ -115,15 +140,22 @@ def get_unit_for_admin(user: User | None, unit_id: int) -> Unit:
 
 
 def users_for_admin(user: User | None) -> QuerySet[User]:
+    """People the administrator manages: in their congresses, with no active role elsewhere, not themselves."""
     from renda.accounts.models import User as UserModel
 
     scope = administered_congress_ids(user)
-    return UserModel.objects.filter(role_assignments__congress_id__in=scope).distinct()
+    outside = RoleAssignment.objects.filter(is_active=True).exclude(congress_id__in=scope).values("user_id")
+    return (
+        UserModel.objects.filter(role_assignments__congress_id__in=scope)
+        .exclude(pk__in=outside)
+        .exclude(pk=user.pk if user is not None else 0)
+        .distinct()
+    )
 
 
 def get_user_for_admin(user: User | None, user_id: int) -> User:
     target = users_for_admin(user).filter(pk=user_id).first()
-    if target is None:
+    if target is None or not can_administer_user(user, target):
         raise Http404
     return target
 

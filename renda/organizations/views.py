@@ -10,9 +10,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from renda.accounts import actions as account_actions
@@ -56,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "congresses": len(scope),
             "units": Unit.objects.filter(congress_id__in=scope).count(),
             "users": User.objects.filter(role_assignments__congress_id__in=scope).distinct().count(),
-            "locked": User.objects.filter(role_assignments__congress_id__in=scope, locked_until__isnull=False)
+            "locked": User.objects.filter(role_assignments__congress_id__in=scope, locked_until__gt=timezone.now())
             .distinct()
             .count(),
         }
@@ -249,9 +250,12 @@ def user_list(request: HttpRequest) -> HttpResponse:
     if role in Role.values:
         scope = permissions.administered_congress_ids(user)
         users = users.filter(role_assignments__role=role, role_assignments__congress_id__in=scope)
-    page = Paginator(users.prefetch_related("role_assignments__congress", "role_assignments__unit"), 50).get_page(
-        request.GET.get("page")
-    )
+    in_scope = RoleAssignment.objects.filter(
+        congress_id__in=permissions.administered_congress_ids(user), is_active=True
+    ).select_related("congress", "unit")
+    page = Paginator(
+        users.prefetch_related(Prefetch("role_assignments", queryset=in_scope, to_attr="roles_in_scope")), 50
+    ).get_page(request.GET.get("page"))
     return render(
         request, "organizations/user_list.html", {"page": page, "q": query, "role": role, "roles": Role.choices}
     )
@@ -327,6 +331,9 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
             if which == "unlock":
                 account_actions.user_unlock(actor=actor, user=member)
                 messages.success(request, "账户已解锁")
+            elif which == "totp_reset":
+                account_actions.totp_reset(actor=actor, user=member)
+                messages.success(request, "已重置动态口令，该用户下次登录时重新绑定")
             elif form is None or not form.is_valid():
                 return render(request, template, context, status=400)
             elif which == "edit":

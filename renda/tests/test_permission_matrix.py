@@ -89,6 +89,7 @@ API: dict[str, Any] = {
     "POST /api/v1/users/{user_id}/roles": {Role.STAFF_ADMIN},
     "POST /api/v1/roles/{assignment_id}/revoke": {Role.STAFF_ADMIN},
     "POST /api/v1/users/{user_id}/unlock": {Role.STAFF_ADMIN},
+    "POST /api/v1/users/{user_id}/totp/reset": {Role.STAFF_ADMIN},
     "POST /api/v1/users/{user_id}/password": {Role.STAFF_ADMIN},
     "GET /api/v1/audit/events": {Role.AUDITOR},
 }

@@ -28,6 +28,7 @@ def test_openapi_is_served_from_the_app_without_a_cdn(client: Client) -> None:
 
 def test_personal_token_authenticates_and_revocation_stops_it(make_person: Callable[..., User]) -> None:
     admin = make_person(Role.STAFF_ADMIN)
+    make_person(Role.DEPUTY)
     token, secret = token_create(user=admin, name="数据对接")
     client = Client()
     assert client.get("/api/v1/users").status_code == 401

@@ -1,4 +1,4 @@
-"""Kernel models: the append-only audit chain and the installation record."""
+"""The append-only audit chain and the installation record."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("审计事件只能追加，不能删除")
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError("审计事件只能通过 audit_record 逐条追加")
 
 
 class AuditEvent(models.Model):
