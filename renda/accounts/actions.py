@@ -126,8 +126,15 @@ def login_succeed(*, user: User, method: str) -> User:
     user.locked_until = None
     user.last_login = timezone.now()
     user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
+    congress = home_congress(user)
+    home_role = user.role_assignments.filter(congress=congress, is_active=True).values_list("role", flat=True).first()
     audit_record(
-        actor=user, action="account.login", target=user, congress=home_congress(user), summary={"method": method}
+        actor=user,
+        action="account.login",
+        target=user,
+        congress=congress,
+        acting_role=home_role or "",
+        summary={"method": method},
     )
     return user
 

@@ -6,7 +6,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from renda.organizations.config import SETTINGS
+from renda.organizations.config import SETTINGS, SettingSpec
 from renda.organizations.models import Congress, Unit, UnitKind
 from renda.organizations.roles import Role
 
@@ -23,6 +23,16 @@ class ChildCongressForm(forms.Form):
     code = forms.CharField(label=_("代码（英文字母、数字）"), max_length=40)
 
 
+def _default_label(spec: SettingSpec) -> str:
+    if spec.kind == "bool":
+        return str(_("是") if spec.default else _("否"))
+    if spec.kind == "choice":
+        return str(dict(spec.choices).get(spec.default, spec.default))
+    if spec.kind == "mapping":
+        return "、".join(spec.default)
+    return str(spec.default)
+
+
 class CongressSettingsForm(forms.Form):
     """One field per [config] threshold; mapping values are edited as “代码=含义” lines."""
 
@@ -31,10 +41,7 @@ class CongressSettingsForm(forms.Form):
         self.sections: dict[str, list[str]] = {}
         for spec in SETTINGS:
             value = congress.setting(spec.key)
-            help_text = _("依据 domain.md %(section)s，默认值：%(default)s") % {
-                "section": spec.section,
-                "default": spec.default if spec.kind != "mapping" else "A/B/C/D",
-            }
+            help_text = _("默认：%(default)s") % {"default": _default_label(spec)}
             field: forms.Field
             if spec.kind == "bool":
                 field = forms.BooleanField(label=spec.label, required=False, initial=value, help_text=help_text)
