@@ -38,7 +38,7 @@ run: install
 	$(PY) manage.py demo_city --if-empty
 	@echo ""
 	@echo "Renda 已启动 / Renda is running: http://127.0.0.1:8000  （Ctrl+C 停止）"
-	$(PY) manage.py runserver 127.0.0.1:8000
+	RENDA_IN_PROCESS_SCHEDULER=1 RENDA_JOB_INTERVAL_SECONDS=$${RENDA_JOB_INTERVAL_SECONDS:-60} $(PY) manage.py runserver 127.0.0.1:8000
 
 # Debian's chromium and a CJK font for the browser tests.
 system-deps:

@@ -204,13 +204,38 @@ if PRODUCTION:
     }
 
 # --- Background work ------------------------------------------------------
+# With a broker (production: Redis), Celery workers and beat run the jobs. Without one, tasks run
+# in-process, and `make run` starts an in-process scheduler thread for the periodic jobs.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_EAGER_PROPAGATES = False  # a failing delivery is retried and recorded, never raised into a page
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+RENDA_JOB_INTERVAL_SECONDS = int(os.environ.get("RENDA_JOB_INTERVAL_SECONDS", "300"))
+RENDA_IN_PROCESS_SCHEDULER = os.environ.get("RENDA_IN_PROCESS_SCHEDULER", "0") == "1"
+CELERY_BEAT_SCHEDULE = {
+    "renda-periodic-jobs": {
+        "task": "renda.core.tasks.run_periodic_jobs",
+        "schedule": float(RENDA_JOB_INTERVAL_SECONDS),
+    },
+}
+
+# Reminders before a due date (days), and escalation once overdue: the unit head at once,
+# the supervising staff after RENDA_ESCALATE_SUPERVISOR_DAYS.
+RENDA_REMINDER_DAYS = tuple(
+    sorted({int(day) for day in os.environ.get("RENDA_REMINDER_DAYS", "7,1").split(",") if day.strip()}, reverse=True)
+)
+RENDA_ESCALATE_SUPERVISOR_DAYS = int(os.environ.get("RENDA_ESCALATE_SUPERVISOR_DAYS", "3"))
+# No SMS between these hours (local time); held messages go out when quiet hours end.
+RENDA_SMS_QUIET_HOURS = tuple(int(hour) for hour in os.environ.get("RENDA_SMS_QUIET_HOURS", "22,7").split(","))
+RENDA_BASE_URL = os.environ.get("RENDA_BASE_URL", "http://127.0.0.1:8000")
 
 # --- Email and logging ----------------------------------------------------
 EMAIL_BACKEND = os.environ.get("RENDA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("RENDA_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+EMAIL_HOST = os.environ.get("RENDA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("RENDA_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("RENDA_FROM_EMAIL", "renda@localhost")
 
 LOGGING = {

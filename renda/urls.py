@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from renda.api.api import api
-from renda.core import audit_views
+from renda.core import audit_views, todo_views
 from renda.organizations import views as organization_views
 
 handler400 = "renda.core.views.bad_request"
@@ -16,6 +16,12 @@ urlpatterns = [
     path("accounts/", include("renda.accounts.urls")),
     path("manage/", include("renda.organizations.urls")),
     path("audit/", audit_views.audit_list, name="audit_list"),
+    path("todo/", todo_views.todo_list, name="todo_list"),
+    path("inbox/", todo_views.inbox, name="inbox"),
+    path("inbox/<int:notification_id>/read/", todo_views.notification_read, name="notification_read"),
+    path("notifications/preferences/", todo_views.preferences, name="notification_preferences"),
+    path("jobs/failed/", todo_views.failed_jobs, name="failed_jobs"),
+    path("jobs/failed/<int:job_id>/retry/", todo_views.failed_job_retry, name="failed_job_retry"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),

@@ -27,6 +27,8 @@ class User(AbstractUser):
     totp_secret = models.CharField(max_length=64, blank=True)
     totp_enabled = models.BooleanField(_("已启用动态口令"), default=False)
     totp_last_counter = models.BigIntegerField(default=0)
+    notify_by_email = models.BooleanField(_("通过电子邮件接收通知"), default=True)
+    notify_by_sms = models.BooleanField(_("通过短信接收通知"), default=True)
 
     # Set per request by the middleware or the API authenticator; not a column.
     active_assignment: RoleAssignment | None = None

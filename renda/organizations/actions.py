@@ -7,15 +7,25 @@ event.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
 from renda.core.audit import audit_record
+from renda.core.calendar import FIRST_SUPPORTED_DATE, LAST_SUPPORTED_DATE
 from renda.core.errors import InvalidInput, NotPermitted
 from renda.organizations import permissions
 from renda.organizations.config import clean_setting
-from renda.organizations.models import Congress, CongressLevel, RoleAssignment, Unit, UnitKind
+from renda.organizations.models import (
+    CalendarAdjustment,
+    CalendarAdjustmentKind,
+    Congress,
+    CongressLevel,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+)
 from renda.organizations.roles import ROLES_REQUIRING_UNIT, Role
 
 if TYPE_CHECKING:
@@ -149,7 +159,7 @@ def unit_update(
         raise NotPermitted("无权修改该单位")
     name, short_name, kind = _clean_unit_fields(name=name, short_name=short_name, kind=kind)
     parent = _clean_parent_unit(parent, unit.congress, unit)
-    if Unit.objects.filter(congress=unit.congress, name=name).exclude(pk=unit.pk).exists():
+    if name != unit.name and Unit.objects.filter(congress=unit.congress, name=name).exclude(pk=unit.pk).exists():
         raise InvalidInput("该人大已有同名单位", code="duplicate", field="name")
     new_values = {
         "name": name,
@@ -272,3 +282,69 @@ def role_switch(*, user: User, assignment: RoleAssignment) -> RoleAssignment:
     )
     user.active_assignment = assignment
     return assignment
+
+
+def _clean_adjustment_date(value: object) -> dt.date:
+    # A datetime is a date too, but which day it means depends on a time zone.
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidInput("日期必须写作 年-月-日", code="invalid_date", field="date")
+    if not FIRST_SUPPORTED_DATE <= value <= LAST_SUPPORTED_DATE:
+        raise InvalidInput(
+            f"日期必须在 {FIRST_SUPPORTED_DATE.year} 年至 {LAST_SUPPORTED_DATE.year} 年之间",
+            code="out_of_range",
+            field="date",
+        )
+    return value
+
+
+@transaction.atomic
+def calendar_adjustment_set(
+    *, actor: User, congress: Congress, date: dt.date, kind: str, name: str
+) -> CalendarAdjustment:
+    """Make one day an extra holiday or an extra working day for this congress (and those below it).
+
+    A day already adjusted for this congress is changed in place: one row per
+    congress and day. Calendars built afterwards see the change (renda/core/calendar.py).
+    """
+    if not permissions.can_administer_congress(actor, congress):
+        raise NotPermitted("无权调整该人大的工作日历")
+    date = _clean_adjustment_date(date)
+    if kind not in CalendarAdjustmentKind.values:
+        raise InvalidInput("类型只能是“休息日”或“工作日”", code="invalid_choice", field="kind")
+    name = _clean_name(name, field="name", label="名称", max_length=60)
+    adjustment = CalendarAdjustment.objects.select_for_update().filter(congress=congress, date=date).first()
+    previous = None if adjustment is None else {"kind": adjustment.kind, "name": adjustment.name}
+    if adjustment is None:
+        try:
+            with transaction.atomic():
+                adjustment = CalendarAdjustment.objects.create(congress=congress, date=date, kind=kind, name=name)
+        except IntegrityError:
+            # Someone set the same day at the same moment; their row stands.
+            raise InvalidInput("该日期刚被他人调整，请刷新后重试", code="duplicate", field="date") from None
+    else:
+        adjustment.kind = kind
+        adjustment.name = name
+        adjustment.save(update_fields=["kind", "name"])
+    audit_record(
+        actor=actor,
+        action="calendar.adjustment_set",
+        target=adjustment,
+        congress=congress,
+        summary={"date": date.isoformat(), "kind": kind, "name": name, "previous": previous},
+    )
+    return adjustment
+
+
+@transaction.atomic
+def calendar_adjustment_remove(*, actor: User, adjustment: CalendarAdjustment) -> None:
+    """Drop an adjustment: the day follows the national calendar (or a congress above) again."""
+    if not permissions.can_administer_congress(actor, adjustment.congress):
+        raise NotPermitted("无权调整该人大的工作日历")
+    audit_record(
+        actor=actor,
+        action="calendar.adjustment_removed",
+        target=adjustment,
+        congress=adjustment.congress,
+        summary={"date": adjustment.date.isoformat(), "kind": adjustment.kind, "name": adjustment.name},
+    )
+    adjustment.delete()

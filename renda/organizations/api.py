@@ -6,18 +6,19 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from renda.accounts import actions as account_actions
 from renda.accounts.api import AssignmentOut, OkOut, assignment_out
 from renda.accounts.models import User
+from renda.core import calendar
 from renda.core.errors import InvalidInput
 from renda.organizations import actions, permissions
 from renda.organizations.config import SETTINGS
-from renda.organizations.models import Congress, RoleAssignment, Unit
+from renda.organizations.models import CalendarAdjustment, Congress, RoleAssignment, Unit
 
 router = Router(tags=["组织机构 Organizations"])
 
@@ -352,3 +353,151 @@ def reset_password(request: HttpRequest, user_id: int, payload: PasswordIn) -> O
     member = permissions.get_user_for_admin(actor, user_id)
     account_actions.password_set_by_admin(actor=actor, user=member, new_password=payload.new_password)
     return OkOut()
+
+
+# --- working calendar and due dates (renda/core/calendar.py, docs/calendar.md) ---
+
+
+def _congress_for_calendar(user: User, congress_id: int) -> Congress:
+    """A congress whose calendar the person may read, or 404 without saying whether it exists.
+
+    TODO(calendar): move next to the other fetchers in permissions.py.
+    """
+    # Any congress the person holds an active role in...
+    held = RoleAssignment.objects.filter(user=user, is_active=True).values("congress_id")
+    # ...or administers now (their own and every one below it).
+    administered = permissions.administered_congress_ids(user)
+    congress = Congress.objects.filter(Q(pk__in=held) | Q(pk__in=administered), pk=congress_id).first()
+    if congress is None:
+        raise Http404
+    return congress
+
+
+def _adjustment_for_admin(user: User, adjustment_id: int) -> CalendarAdjustment:
+    """TODO(calendar): move next to the other fetchers in permissions.py."""
+    adjustment = (
+        CalendarAdjustment.objects.filter(pk=adjustment_id, congress_id__in=permissions.administered_congress_ids(user))
+        .select_related("congress")
+        .first()
+    )
+    if adjustment is None:
+        raise Http404
+    return adjustment
+
+
+class CalendarAdjustmentOut(Schema):
+    id: int
+    congress_id: int
+    date: dt.date
+    kind: str
+    name: str
+    inherited: bool = Field(description="由上级人大设置（本人大未另行设置同一天时生效）")
+    created_at: dt.datetime
+
+
+class CalendarAdjustmentIn(Schema):
+    date: dt.date
+    kind: str = Field(..., max_length=20, description="holiday（休息日）或 working_day（工作日）")
+    name: str = Field(..., max_length=60)
+
+
+@router.get(
+    "/congresses/{congress_id}/calendar",
+    response=list[CalendarAdjustmentOut],
+    summary="工作日历调整（本人大及上级人大设置的）",
+)
+@paginate(PageNumberPagination, page_size=100)
+def list_calendar_adjustments(
+    request: HttpRequest, congress_id: int, year: int | None = None
+) -> QuerySet[CalendarAdjustment]:
+    congress = _congress_for_calendar(request.user, congress_id)  # type: ignore[arg-type]
+    adjustments = CalendarAdjustment.objects.filter(congress_id__in=[congress.pk, *congress.ancestor_ids()]).annotate(
+        inherited=Case(
+            When(congress_id=congress.pk, then=Value(False)), default=Value(True), output_field=BooleanField()
+        )
+    )
+    if year is not None:
+        adjustments = adjustments.filter(date__year=year)
+    return adjustments.order_by("date", "inherited")
+
+
+@router.post(
+    "/congresses/{congress_id}/calendar",
+    response={201: CalendarAdjustmentOut},
+    summary="设置工作日历调整（某日放假或上班）",
+)
+def set_calendar_adjustment(
+    request: HttpRequest, congress_id: int, payload: CalendarAdjustmentIn
+) -> Status[CalendarAdjustmentOut]:
+    actor = _actor(request)
+    congress = permissions.get_congress_for_admin(actor, congress_id)
+    adjustment = actions.calendar_adjustment_set(
+        actor=actor, congress=congress, date=payload.date, kind=payload.kind, name=payload.name
+    )
+    return Status(
+        201,
+        CalendarAdjustmentOut(
+            id=adjustment.pk,
+            congress_id=congress.pk,
+            date=adjustment.date,
+            kind=adjustment.kind,
+            name=adjustment.name,
+            inherited=False,
+            created_at=adjustment.created_at,
+        ),
+    )
+
+
+@router.post("/calendar/{adjustment_id}/remove", response=OkOut, summary="删除工作日历调整")
+def remove_calendar_adjustment(request: HttpRequest, adjustment_id: int) -> OkOut:
+    actor = _actor(request)
+    actions.calendar_adjustment_remove(actor=actor, adjustment=_adjustment_for_admin(actor, adjustment_id))
+    return OkOut()
+
+
+class DueDateOut(Schema):
+    rule: str
+    label: str
+    description: str
+    unit: str
+    setting: str = Field(description="给出期限长度的人大配置项")
+    amount: int
+    congress_id: int | None
+    start: dt.date
+    due_date: dt.date
+    unadjusted_date: dt.date = Field(description="顺延前的届满日（按日、按月计算的期限）")
+    rolled_forward: bool
+    uses_fallback: bool = Field(description="期间内有年份缺少国家节假日数据，只按周末和人工录入的调整计算")
+
+
+@router.get("/calendar/due-date", response=DueDateOut, summary="计算期限届满日")
+def get_due_date(
+    request: HttpRequest,
+    rule: str,
+    start: dt.date,
+    congress_id: int | None = None,
+    amount: int | None = None,
+) -> DueDateOut:
+    """Without congress_id: the congress of the role the caller acts in, or the national calendar and defaults."""
+    user: User = request.user  # type: ignore[assignment]
+    congress: Congress | None
+    if congress_id is not None:
+        congress = _congress_for_calendar(user, congress_id)
+    else:
+        assignment = permissions.acting_role(user)
+        congress = assignment.congress if assignment is not None else None
+    result = calendar.due_date_details(rule, start=start, congress=congress, amount=amount)
+    return DueDateOut(
+        rule=result.rule.name,
+        label=result.rule.label,
+        description=result.description,
+        unit=result.rule.unit.value,
+        setting=result.rule.setting,
+        amount=result.amount,
+        congress_id=congress.pk if congress is not None else None,
+        start=result.start,
+        due_date=result.due,
+        unadjusted_date=result.unadjusted,
+        rolled_forward=result.rolled_forward,
+        uses_fallback=result.uses_fallback,
+    )

@@ -147,3 +147,38 @@ class RoleAssignment(models.Model):
         if self.unit_id:
             label += f" · {self.unit.short_name or self.unit.name}"  # type: ignore[union-attr]
         return label
+
+
+class CalendarAdjustmentKind(models.TextChoices):
+    HOLIDAY = "holiday", _("休息日")
+    WORKING_DAY = "working_day", _("工作日")
+
+
+class CalendarAdjustment(models.Model):
+    """A day this congress (and the congresses below it) treats differently from the national calendar.
+
+    An extra holiday, or an extra working day; for a year the holiday package does
+    not cover yet, staff enter the State Council's schedule here. See renda/core/calendar.py.
+    """
+
+    congress = models.ForeignKey(
+        Congress, on_delete=models.PROTECT, related_name="calendar_adjustments", verbose_name=_("人大")
+    )
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=20, choices=CalendarAdjustmentKind.choices)
+    name = models.CharField(_("名称"), max_length=60)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["congress", "date"]
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+        constraints = [
+            models.UniqueConstraint(fields=["congress", "date"], name="calendar_adjustment_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(kind__in=CalendarAdjustmentKind.values), name="calendar_adjustment_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}"

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from renda.accounts import actions as account_actions
 from renda.accounts.models import User
+from renda.core import notify, todo
 from renda.core.errors import DomainError
 from renda.core.views import render_form_error
 from renda.organizations import actions, permissions
@@ -50,7 +51,23 @@ def _require_admin(request: HttpRequest) -> User:
 def home(request: HttpRequest) -> HttpResponse:
     user = _actor(request)
     assignment = user.active_assignment
-    context: dict[str, object] = {"assignment": assignment}
+    now = timezone.now()
+    items = todo.todos_for(user)
+    top = list(
+        todo.filter_bucket(items, "open", now)
+        .select_related("assignee_unit")
+        .order_by(F("due_at").asc(nulls_last=True), "pk")[:8]
+    )
+    for item in top:
+        item.is_overdue_now = todo.is_overdue(item, now)  # type: ignore[attr-defined]
+    inbox = notify.inbox_for(user)
+    context: dict[str, object] = {
+        "assignment": assignment,
+        "todo_counts": todo.count_buckets(items, now),
+        "todo_items": top,
+        "unread_count": inbox.filter(read_at__isnull=True).count(),
+        "latest_notifications": list(inbox[:5]),
+    }
     if assignment is not None and assignment.role == Role.STAFF_ADMIN:
         scope = permissions.administered_congress_ids(user)
         context["admin_counts"] = {

@@ -16,7 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from renda.accounts.actions import token_create
 from renda.accounts.models import User
 from renda.conftest import login_client
-from renda.organizations.models import Congress, RoleAssignment, Unit
+from renda.organizations.models import CalendarAdjustment, Congress, RoleAssignment, Unit
 from renda.organizations.roles import Role
 from renda.tests_support.factories import UserFactory
 
@@ -46,6 +46,12 @@ PAGES: dict[str, tuple[str, Any]] = {
     "organizations:user_detail": ("GET", {Role.STAFF_ADMIN}),
     "organizations:role_revoke": ("POST", {Role.STAFF_ADMIN}),
     "audit_list": ("GET", {Role.AUDITOR}),
+    "todo_list": ("GET", LOGGED_IN),
+    "inbox": ("GET", LOGGED_IN),
+    "notification_read": ("POST", "owner"),
+    "notification_preferences": ("GET", LOGGED_IN),
+    "failed_jobs": ("GET", {Role.STAFF_ADMIN}),
+    "failed_job_retry": ("POST", {Role.STAFF_ADMIN}),
 }
 
 # Admin pages that change data by POST: a denied POST must change nothing.
@@ -62,6 +68,8 @@ ADMIN_POSTS = {
     },
     "organizations:user_detail": {"form": "grant", "congress": "{city}", "role": "staff_admin"},
     "organizations:role_revoke": {},
+    "failed_job_retry": {},
+    "notification_read": {},
 }
 
 # API operation "METHOD path" → who may call it.
@@ -92,6 +100,23 @@ API: dict[str, Any] = {
     "POST /api/v1/users/{user_id}/totp/reset": {Role.STAFF_ADMIN},
     "POST /api/v1/users/{user_id}/password": {Role.STAFF_ADMIN},
     "GET /api/v1/audit/events": {Role.AUDITOR},
+    "GET /api/v1/congresses/{congress_id}/calendar": LOGGED_IN,  # anyone holding a role in the congress
+    "POST /api/v1/congresses/{congress_id}/calendar": {Role.STAFF_ADMIN},
+    "POST /api/v1/calendar/{adjustment_id}/remove": {Role.STAFF_ADMIN},
+    "GET /api/v1/calendar/due-date": LOGGED_IN,  # anyone holding a role in the congress
+    "GET /api/v1/todo": LOGGED_IN,
+    "GET /api/v1/todo/counts": LOGGED_IN,
+    "GET /api/v1/inbox": LOGGED_IN,
+    "POST /api/v1/inbox/{notification_id}/read": "owner",
+    "GET /api/v1/me/notification-preferences": LOGGED_IN,
+    "PUT /api/v1/me/notification-preferences": LOGGED_IN,
+    "GET /api/v1/jobs/failed": {Role.STAFF_ADMIN},
+    "POST /api/v1/jobs/failed/{job_id}/retry": {Role.STAFF_ADMIN},
+}
+
+# Query strings for GET operations that need parameters ("{city}" is filled in).
+API_QUERIES: dict[str, str] = {
+    "GET /api/v1/calendar/due-date": "?rule=suggestion_reply&start=2024-01-31&congress_id={city}",
 }
 
 API_BODIES: dict[str, dict[str, Any]] = {
@@ -110,6 +135,7 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/users/{user_id}": {"full_name": "改名"},
     "POST /api/v1/users/{user_id}/roles": {"congress_id": "{city}", "role": "staff_admin"},
     "POST /api/v1/users/{user_id}/password": {"new_password": "Reset#Pass2026"},
+    "POST /api/v1/congresses/{congress_id}/calendar": {"date": "2027-02-08", "kind": "holiday", "name": "春节"},
 }
 
 
@@ -150,7 +176,21 @@ def world(city: Congress, unit: Unit, other_city: Congress) -> dict[str, Any]:
         people[role] = user
     target = UserFactory(username="target")
     target_role = RoleAssignment.objects.create(user=target, congress=city, role=Role.DEPUTY)
-    return {"city": city, "unit": unit, "people": people, "target": target, "target_role": target_role}
+    from renda.core.models import FailedJob, Notification
+
+    notification = Notification.objects.create(recipient=target, event="todo.reminder", subject="别人的通知", body="x")
+    adjustment = CalendarAdjustment.objects.create(congress=city, date="2027-10-08", kind="holiday", name="国庆节")
+    job = FailedJob.objects.create(task_name="renda.core.tasks.deliver_email", arguments=[notification.pk], error="x")
+    return {
+        "city": city,
+        "unit": unit,
+        "people": people,
+        "target": target,
+        "target_role": target_role,
+        "notification": notification,
+        "job": job,
+        "adjustment": adjustment,
+    }
 
 
 def _snapshot() -> list[Any]:
@@ -184,6 +224,10 @@ def _page_url(name: str, world: dict[str, Any]) -> str:
         kwargs = {"user_id": world["target"].pk}
     elif name == "organizations:role_revoke":
         kwargs = {"assignment_id": world["target_role"].pk}
+    elif name == "failed_job_retry":
+        kwargs = {"job_id": world["job"].pk}
+    elif name == "notification_read":
+        kwargs = {"notification_id": world["notification"].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -234,6 +278,9 @@ def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
         .replace("{user_id}", str(world["target"].pk))
         .replace("{assignment_id}", str(world["target_role"].pk))
         .replace("{token_id}", str(token_id))
+        .replace("{notification_id}", str(world["notification"].pk))
+        .replace("{job_id}", str(world["job"].pk))
+        .replace("{adjustment_id}", str(world["adjustment"].pk))
     )
 
 
@@ -246,6 +293,7 @@ def test_api_by_role(role: str | None, world: dict[str, Any]) -> None:
     for operation, rule in API.items():
         method, path = operation.split(" ", 1)
         url = _api_path(path, world, other_token.pk)
+        url += API_QUERIES.get(operation, "").replace("{city}", str(world["city"].pk))
         if method == "GET":
             response = client.get(url)
             if role is None:
