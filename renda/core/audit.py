@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from renda.core.models import AuditChainHead, AuditEvent
@@ -112,6 +112,18 @@ def _describe_target(target: models.Model | None) -> tuple[str, str, str]:
     return f"{meta.app_label}.{meta.model_name}", str(target.pk), str(target)[:200]
 
 
+def _locked_head() -> AuditChainHead:
+    heads = AuditChainHead.objects.select_for_update().only("last_sequence", "last_hash")
+    head = heads.filter(pk=1).first()
+    if head is None:  # an emptied database (a test flush, a restore) has no head row yet
+        try:
+            with transaction.atomic():
+                head = AuditChainHead.objects.create(pk=1)
+        except IntegrityError:
+            head = heads.get(pk=1)
+    return head
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -134,7 +146,9 @@ def audit_record(
     actor_id = actor.pk if actor is not None and actor.pk is not None else None
     actor_label = actor.get_username() if actor is not None and actor_id is not None else ""
 
-    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    # The head row (created by migration 0004) is locked for the rest of the transaction, so appends
+    # are serialised on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
+    head = _locked_head()
     sequence = head.last_sequence + 1
     occurred_at = timezone.now()
     payload = canonical_payload(
@@ -173,7 +187,7 @@ def audit_record(
     event.save(force_insert=True)
     head.last_sequence = sequence
     head.last_hash = event_hash
-    head.save(update_fields=["last_sequence", "last_hash"])
+    AuditChainHead.objects.filter(pk=1).update(last_sequence=sequence, last_hash=event_hash)
     return event
 
 
