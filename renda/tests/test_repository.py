@@ -1,0 +1,42 @@
+"""The repository's own promises: two commands set everything up, CI runs the test command, versions are pinned."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_readme_opens_with_the_run_and_test_commands() -> None:
+    commands = re.findall(r"^make \w+", (ROOT / "README.md").read_text(), re.M)
+    assert commands[:2] == ["make run", "make test"]
+
+
+def test_ci_runs_the_readme_test_command_and_starts_services() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "make test" in script
+    assert "pg_ctlcluster" in script and "redis-server" in script
+
+
+def test_make_test_runs_every_check() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    test_line = next(line for line in makefile.splitlines() if line.startswith("test:"))
+    for step in ("system-deps", "lint", "typecheck", "test-sqlite", "test-postgres", "test-browser"):
+        assert step in test_line
+    assert "demo_city --if-empty" in makefile and "migrate" in makefile
+
+
+def test_dependencies_are_pinned() -> None:
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (ROOT / name).read_text().splitlines():
+            line = line.strip()
+            if line and not line.startswith(("#", "-r")):
+                assert "==" in line, f"{name}: {line} is not pinned"
+
+
+def test_front_end_assets_come_from_the_npm_registry_not_a_cdn() -> None:
+    lock = (ROOT / "package-lock.json").read_text()
+    assert '"htmx.org"' in lock
+    templates = "".join(path.read_text() for path in (ROOT / "renda" / "templates").rglob("*.html"))
+    assert "cdn" not in templates.lower() and "https://" not in templates
