@@ -29,8 +29,8 @@ def test_make_test_runs_every_check() -> None:
 
 def test_dependencies_are_pinned() -> None:
     for name in ("requirements.txt", "requirements-dev.txt"):
-        for line in (ROOT / name).read_text().splitlines():
-            line = line.strip()
+        for raw in (ROOT / name).read_text().splitlines():
+            line = raw.strip()
             if line and not line.startswith(("#", "-r")):
                 assert "==" in line, f"{name}: {line} is not pinned"
 
