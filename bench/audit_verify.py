@@ -193,42 +193,11 @@ def iterate_only() -> int:
 
 
 def iterate_and_build_payloads() -> int:
-    from renda.core.audit import _iterate_events, canonical_payload
+    from renda.core.audit import _iterate_events, payload_from_row
 
     count = 0
     for row in _iterate_events(20_000):
-        (
-            sequence,
-            occurred_at,
-            actor_id,
-            actor_label,
-            acting_role,
-            congress_id,
-            action,
-            target_type,
-            target_id,
-            target_label,
-            summary,
-            ip_address,
-            previous_hash,
-            _event_hash,
-            _algorithm,
-        ) = row
-        canonical_payload(
-            sequence=sequence,
-            occurred_at=occurred_at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            acting_role=acting_role,
-            congress_id=congress_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            target_label=target_label,
-            summary=summary,
-            ip_address=ip_address,
-            previous_hash=previous_hash,
-        )
+        payload_from_row(row)
         count += 1
     return count
 

@@ -222,7 +222,8 @@ def sms_code_request(*, phone: str) -> None:
         )
         audit_record(actor=user, action="account.sms_code_sent", target=user, congress=home_congress(user))
         message = f"【人大履职平台】您的登录验证码为 {code}，5 分钟内有效。如非本人操作请忽略。"
-        transaction.on_commit(lambda: sms_send(phone, message))
+        # robust: a gateway failure is logged, never turned into an error page after the commit.
+        transaction.on_commit(lambda: sms_send(phone, message), robust=True)
 
 
 def login_check_sms_code(*, phone: str, code: str) -> User:

@@ -27,11 +27,16 @@ class LogSmsBackend:
         logger.info("SMS to %s: %s", phone, message)
 
 
+class SmsNotConfigured(RuntimeError):
+    """No SMS gateway is configured; callers keep the message in the inbox instead."""
+
+
 class DisabledSmsBackend:
     """Production default until a gateway adapter is configured: sends nothing, never logs the text."""
 
     def send(self, phone: str, message: str) -> None:
         logger.warning("短信网关未配置 (RENDA_SMS_BACKEND)，未发送给 %s****", phone[:3])
+        raise SmsNotConfigured("短信网关未配置")
 
 
 def get_backend() -> SmsBackend:
@@ -41,4 +46,5 @@ def get_backend() -> SmsBackend:
 
 
 def sms_send(phone: str, message: str) -> None:
+    """Send one SMS. Raises SmsNotConfigured when no gateway is set up."""
     get_backend().send(phone, message)

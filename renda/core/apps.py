@@ -21,7 +21,7 @@ class CoreConfig(AppConfig):
             settings.RENDA_IN_PROCESS_SCHEDULER
             and not settings.CELERY_BROKER_URL
             and "runserver" in sys.argv
-            and os.environ.get("RUN_MAIN") == "true"
+            and (os.environ.get("RUN_MAIN") == "true" or "--noreload" in sys.argv)
         ):
             from renda.core.scheduler import start_in_process_scheduler
 

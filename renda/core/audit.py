@@ -218,6 +218,42 @@ _VERIFY_FIELDS = (
 )
 
 
+def payload_from_row(row: tuple[Any, ...]) -> bytes:
+    """The hashed bytes of a stored event, from a row of ``_VERIFY_FIELDS``."""
+    (
+        sequence,
+        occurred_at,
+        actor_id,
+        actor_label,
+        acting_role,
+        congress_id,
+        action,
+        target_type,
+        target_id,
+        target_label,
+        summary,
+        ip_address,
+        previous_hash,
+        _event_hash,
+        _algorithm,
+    ) = row
+    return canonical_payload(
+        sequence=sequence,
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        acting_role=acting_role,
+        congress_id=congress_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_label=target_label,
+        summary=summary,
+        ip_address=ip_address,
+        previous_hash=previous_hash,
+    )
+
+
 def _iterate_events(chunk_size: int) -> Iterator[tuple[Any, ...]]:
     last = 0
     while True:
@@ -236,42 +272,12 @@ def verify_chain(*, chunk_size: int = 20_000) -> ChainReport:
     expected_sequence = 1
     checked = 0
     for row in _iterate_events(chunk_size):
-        (
-            sequence,
-            occurred_at,
-            actor_id,
-            actor_label,
-            acting_role,
-            congress_id,
-            action,
-            target_type,
-            target_id,
-            target_label,
-            summary,
-            ip_address,
-            previous_hash,
-            event_hash,
-            algorithm,
-        ) = row
+        sequence, previous_hash, event_hash, algorithm = row[0], row[12], row[13], row[14]
         if sequence != expected_sequence:
             return ChainReport(checked, False, expected_sequence, f"事件 #{expected_sequence} 缺失 (missing)")
         if previous_hash != expected_previous:
             return ChainReport(checked, False, sequence, f"事件 #{sequence} 的前序哈希不符 (previous hash mismatch)")
-        payload = canonical_payload(
-            sequence=sequence,
-            occurred_at=occurred_at,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            acting_role=acting_role,
-            congress_id=congress_id,
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            target_label=target_label,
-            summary=summary,
-            ip_address=ip_address,
-            previous_hash=previous_hash,
-        )
+        payload = payload_from_row(row)
         try:
             recomputed = compute_hash(payload, algorithm)
         except ValueError:

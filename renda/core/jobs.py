@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from renda.core.models import DeliveryStatus, Notification, TodoItem, TodoStatus
-from renda.core.notify import TEMPLATES, absolute_link, format_due, in_quiet_hours, quiet_hours_end
+from renda.core.notify import TEMPLATES, absolute_link, format_due, in_quiet_hours, plan_channels
 from renda.core.todo import UNIT_DUTY_ROLES
 from renda.organizations.models import RoleAssignment
 from renda.organizations.roles import Role
@@ -84,18 +84,35 @@ def _message(person: Person, item: TodoItem, event: str, context: dict[str, Any]
         body=body_template.format(**values),
         url=item.url or "/todo/",
     )
-    if person.notify_by_email:
-        notification.email_status = DeliveryStatus.QUEUED if person.email else DeliveryStatus.SKIPPED
-    if person.notify_by_sms:
-        notification.sms_status = DeliveryStatus.QUEUED if person.phone else DeliveryStatus.SKIPPED
-        if person.phone and in_quiet_hours(now):
-            notification.sms_send_after = quiet_hours_end(now)
+    plan_channels(
+        notification,
+        email=person.email,
+        phone=person.phone,
+        by_email=person.notify_by_email,
+        by_sms=person.notify_by_sms,
+        now=now,
+    )
     return notification
 
 
 def _deliver_later(notifications: list[Notification]) -> None:
-    """Store the messages; the delivery step of ``run_periodic_jobs`` sends whatever is queued."""
-    Notification.objects.bulk_create(notifications, batch_size=BATCH)
+    """Store the messages and queue their delivery once the transaction commits."""
+    created = Notification.objects.bulk_create(notifications, batch_size=BATCH)
+    emails = [item.pk for item in created if item.pk and item.email_status == DeliveryStatus.QUEUED]
+    sms = [
+        item.pk for item in created if item.pk and item.sms_status == DeliveryStatus.QUEUED and not item.sms_send_after
+    ]
+    if emails or sms:
+        transaction.on_commit(lambda: _enqueue(emails, sms))
+
+
+def _enqueue(emails: list[int], sms: list[int]) -> None:
+    from renda.core import tasks
+
+    for pk in emails:
+        tasks.deliver_email.delay(pk)
+    for pk in sms:
+        tasks.deliver_sms.delay(pk)
 
 
 def _recipients(
@@ -196,33 +213,37 @@ def escalate_overdue(now: dt.datetime | None = None) -> tuple[int, int]:
     return to_heads, to_supervisors
 
 
+# A queued message older than this whose task was lost (a worker crash) is queued again.
+STALE_AFTER = dt.timedelta(hours=1)
+
+
 def pending_delivery_ids(now: dt.datetime | None = None) -> tuple[list[int], list[int]]:
-    """Notifications still queued for e-mail, and SMS whose quiet hours are over."""
+    """E-mail whose task was lost, and SMS whose quiet hours are over (claimed here, so queued once)."""
     now = now or timezone.now()
-    emails = list(Notification.objects.filter(email_status=DeliveryStatus.QUEUED).values_list("pk", flat=True)[:BATCH])
-    sms = []
+    emails = list(
+        Notification.objects.filter(email_status=DeliveryStatus.QUEUED, created_at__lt=now - STALE_AFTER).values_list(
+            "pk", flat=True
+        )[:BATCH]
+    )
+    sms: list[int] = []
     if not in_quiet_hours(now):
-        sms = list(
-            Notification.objects.filter(sms_status=DeliveryStatus.QUEUED)
-            .filter(Q(sms_send_after__isnull=True) | Q(sms_send_after__lte=now))
-            .values_list("pk", flat=True)[:BATCH]
+        held = Notification.objects.filter(
+            Q(sms_send_after__lte=now) | Q(sms_send_after__isnull=True, created_at__lt=now - STALE_AFTER),
+            sms_status=DeliveryStatus.QUEUED,
         )
+        sms = list(held.values_list("pk", flat=True)[:BATCH])
+        Notification.objects.filter(pk__in=sms).update(sms_send_after=None)
     return emails, sms
 
 
 def run_periodic_jobs(now: dt.datetime | None = None) -> JobReport:
     """Everything the scheduler runs each interval: Celery beat in production, a thread under `make run`."""
-    from renda.core import tasks
-
     now = now or timezone.now()
     report = JobReport()
     report.reminders = send_due_reminders(now)
     report.escalated_to_heads, report.escalated_to_supervisors = escalate_overdue(now)
     emails, sms = pending_delivery_ids(now)
-    for pk in emails:
-        tasks.deliver_email.delay(pk)
-    for pk in sms:
-        tasks.deliver_sms.delay(pk)
+    _enqueue(emails, sms)
     report.sms_released = len(sms)
     logger.info("Periodic jobs: %s", report)
     return report

@@ -84,6 +84,24 @@ def quiet_hours_end(moment: dt.datetime) -> dt.datetime:
     return candidate
 
 
+def plan_channels(
+    notification: Notification,
+    *,
+    email: str,
+    phone: str | None,
+    by_email: bool,
+    by_sms: bool,
+    now: dt.datetime,
+) -> None:
+    """Queue each channel the person wants; without an address it stays in the inbox; SMS waits out quiet hours."""
+    if by_email:
+        notification.email_status = DeliveryStatus.QUEUED if email else DeliveryStatus.SKIPPED
+    if by_sms:
+        notification.sms_status = DeliveryStatus.QUEUED if phone else DeliveryStatus.SKIPPED
+        if phone and in_quiet_hours(now):
+            notification.sms_send_after = quiet_hours_end(now)
+
+
 def notify_send(
     *,
     recipient: User,
@@ -95,6 +113,9 @@ def notify_send(
     """Put a message in the inbox and queue its e-mail and SMS. Returns None when the recipient may not see it."""
     if event not in TEMPLATES:
         raise InvalidInput(f"未知的通知类型：{event}", code="invalid_choice", field="event")
+    if not recipient.is_active:
+        logger.info("Notification %s to inactive user %s not sent", event, recipient.pk)
+        return None
     if not may_receive(recipient, target):
         logger.warning("Notification %s to user %s withheld: recipient may not see the target", event, recipient.pk)
         return None
@@ -109,12 +130,14 @@ def notify_send(
         body=body_template.format(**values),
         url=str(context.get("link", "")),
     )
-    if recipient.notify_by_email:
-        notification.email_status = DeliveryStatus.QUEUED if recipient.email else DeliveryStatus.SKIPPED
-    if recipient.notify_by_sms:
-        notification.sms_status = DeliveryStatus.QUEUED if recipient.phone else DeliveryStatus.SKIPPED
-        if recipient.phone and in_quiet_hours(now):
-            notification.sms_send_after = quiet_hours_end(now)
+    plan_channels(
+        notification,
+        email=recipient.email,
+        phone=recipient.phone,
+        by_email=recipient.notify_by_email,
+        by_sms=recipient.notify_by_sms,
+        now=now,
+    )
     notification.save()
     if DeliveryStatus.SKIPPED in (notification.email_status, notification.sms_status):
         logger.info(
@@ -136,35 +159,65 @@ def _queue_delivery(notification: Notification) -> None:
         transaction.on_commit(lambda: tasks.deliver_sms.delay(pk))
 
 
+def _claim(notification_id: int, field: str) -> bool:
+    """Take a queued channel for sending. Only one worker wins, so a message is never sent twice."""
+    claimed = Notification.objects.filter(pk=notification_id, **{field: DeliveryStatus.QUEUED}).update(
+        **{field: DeliveryStatus.SENDING}
+    )
+    return claimed == 1
+
+
+def _release(notification_id: int, field: str, status: str = DeliveryStatus.QUEUED) -> None:
+    Notification.objects.filter(pk=notification_id, **{field: DeliveryStatus.SENDING}).update(**{field: status})
+
+
 def deliver_email(notification_id: int) -> str:
     """Send one notification by e-mail. Raises on failure so the job is retried."""
+    if not _claim(notification_id, "email_status"):
+        return str(Notification.objects.values_list("email_status", flat=True).get(pk=notification_id))
     notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    if notification.email_status != DeliveryStatus.QUEUED:
-        return notification.email_status
-    send_mail(
-        notification.subject,
-        notification.body,
-        settings.DEFAULT_FROM_EMAIL,
-        [notification.recipient.email],
-        fail_silently=False,
-    )
-    Notification.objects.filter(pk=notification_id).update(email_status=DeliveryStatus.SENT)
+    try:
+        send_mail(
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient.email],
+            fail_silently=False,
+        )
+    except Exception:
+        _release(notification_id, "email_status")
+        raise
+    _release(notification_id, "email_status", DeliveryStatus.SENT)
     return DeliveryStatus.SENT
 
 
 def deliver_sms(notification_id: int) -> str:
     """Send one notification by SMS, unless quiet hours hold it back. Raises on failure so it is retried."""
-    from renda.accounts.sms import sms_send
+    from renda.accounts.sms import SmsNotConfigured, sms_send
 
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    if notification.sms_status != DeliveryStatus.QUEUED or not notification.recipient.phone:
-        return notification.sms_status
     now = timezone.now()
     if in_quiet_hours(now):
-        Notification.objects.filter(pk=notification_id).update(sms_send_after=quiet_hours_end(now))
-        return DeliveryStatus.QUEUED
-    sms_send(notification.recipient.phone, f"【人大履职平台】{notification.body}")
-    Notification.objects.filter(pk=notification_id).update(sms_status=DeliveryStatus.SENT, sms_send_after=None)
+        Notification.objects.filter(pk=notification_id, sms_status=DeliveryStatus.QUEUED).update(
+            sms_send_after=quiet_hours_end(now)
+        )
+        return str(Notification.objects.values_list("sms_status", flat=True).get(pk=notification_id))
+    if not _claim(notification_id, "sms_status"):
+        return str(Notification.objects.values_list("sms_status", flat=True).get(pk=notification_id))
+    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
+    if not notification.recipient.phone:
+        _release(notification_id, "sms_status", DeliveryStatus.SKIPPED)
+        return DeliveryStatus.SKIPPED
+    try:
+        sms_send(notification.recipient.phone, f"【人大履职平台】{notification.body}")
+    except SmsNotConfigured:
+        # No gateway: the message stays in the inbox; saying "sent" would be untrue.
+        _release(notification_id, "sms_status", DeliveryStatus.SKIPPED)
+        return DeliveryStatus.SKIPPED
+    except Exception:
+        _release(notification_id, "sms_status")
+        raise
+    _release(notification_id, "sms_status", DeliveryStatus.SENT)
+    Notification.objects.filter(pk=notification_id).update(sms_send_after=None)
     return DeliveryStatus.SENT
 
 

@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING
 from django.http import Http404
 
 from renda.core.models import FailedJob, Notification
-from renda.organizations.permissions import can_administer
+from renda.organizations.permissions import acting_role, can_administer
 
 if TYPE_CHECKING:
     from renda.accounts.models import User
 
 
 def can_view_failed_jobs(user: User | None) -> bool:
-    # System administrators watch the machinery; nobody else needs job internals.
-    return can_administer(user)
+    # Jobs belong to the whole installation, so only the administrator of a top congress (the city)
+    # watches them; a township administrator must not read other congresses' job arguments.
+    assignment = acting_role(user)
+    return can_administer(user) and assignment is not None and assignment.congress.parent_id is None
 
 
 def get_failed_job_for_admin(user: User | None, job_id: int) -> FailedJob:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from renda.organizations.models import Congress, Unit
 
 DUE_SOON_DAYS = 7
+SUPERVISOR_LEVEL = 2  # escalation_level once the supervising staff have been told
 
 # Roles through which a person carries their unit's duties.
 UNIT_DUTY_ROLES = (Role.UNIT_OFFICER, Role.UNIT_HEAD, Role.COMMITTEE_STAFF, Role.STATION_STAFF)
@@ -81,16 +82,24 @@ def todo_close(*, target: models.Model, kind: str, actor: User | None, status: s
 def duty_unit_ids(user: User) -> list[int]:
     """Units whose duties the person carries through any of their active roles."""
     return list(
-        user.role_assignments.filter(is_active=True, role__in=UNIT_DUTY_ROLES, unit__isnull=False).values_list(
-            "unit_id", flat=True
-        )
+        user.role_assignments.filter(
+            is_active=True,
+            role__in=UNIT_DUTY_ROLES,
+            unit__isnull=False,
+            unit__is_active=True,
+            congress__is_active=True,
+        ).values_list("unit_id", flat=True)
     )
 
 
 def todos_for(user: User) -> QuerySet[TodoItem]:
     """One list across all processes and roles: the person's own duties and their units' duties."""
     units = duty_unit_ids(user)
-    return TodoItem.objects.filter(Q(assignee_user=user) | Q(assignee_unit_id__in=units))
+    return TodoItem.objects.filter(
+        Q(assignee_user=user)
+        | Q(assignee_unit_id__in=units)
+        | Q(supervising_unit_id__in=units, escalation_level__gte=SUPERVISOR_LEVEL)
+    )
 
 
 def can_view_todo(user: User, item: TodoItem) -> bool:
@@ -102,7 +111,11 @@ def can_view_todo(user: User, item: TodoItem) -> bool:
     if item.assignee_unit_id in units:
         return True
     # Staff of the body that supervises it, once it is escalated to them.
-    return item.supervising_unit_id is not None and item.supervising_unit_id in units
+    return (
+        item.supervising_unit_id is not None
+        and item.supervising_unit_id in units
+        and item.escalation_level >= SUPERVISOR_LEVEL
+    )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,17 @@ from renda.core.models import FailedJob
 
 class PreferencesForm(forms.Form):
     by_email = forms.BooleanField(label=_("通过电子邮件接收通知"), required=False)
-    by_sms = forms.BooleanField(label=_("通过短信接收通知（22:00–7:00 不发送）"), required=False)
+    by_sms = forms.BooleanField(label=_("通过短信接收通知"), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        start, end = settings.RENDA_SMS_QUIET_HOURS
+        self.fields["by_sms"].help_text = _("每天 %(start)02d:00 至 %(end)02d:00 不发送短信，到点后补发。") % {
+            "start": start,
+            "end": end,
+        }
 
 
 def _user(request: HttpRequest) -> User:

@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class DeliveryStatus(models.TextChoices):
     NONE = "", _("不发送")
     QUEUED = "queued", _("排队中")
+    SENDING = "sending", _("发送中")
     SENT = "sent", _("已发送")
-    SKIPPED = "skipped", _("无联系方式，仅站内")
+    SKIPPED = "skipped", _("无联系方式或未配置通道，仅站内")
     FAILED = "failed", _("发送失败")
 
 

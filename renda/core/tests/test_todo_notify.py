@@ -312,3 +312,82 @@ def test_todo_and_inbox_api(
     assert client.get("/api/v1/inbox?unread=true").json()["count"] == 1
     assert client.post(f"/api/v1/inbox/{note.pk}/read").json()["read_at"] is not None
     assert client.get("/api/v1/inbox?unread=true").json()["count"] == 0
+
+
+def test_a_message_is_sent_once_even_if_two_workers_pick_it_up(
+    city: Congress, unit: Unit, make_person: Callable[..., User]
+) -> None:
+    officer = make_person(Role.UNIT_OFFICER, email="o@example.gov.cn", notify_by_sms=False)
+    note = notify.notify_send(
+        recipient=officer,
+        event="todo.assigned",
+        target=_item(city, unit=unit, due_in_days=3),
+        context={"title": "t", "due": "d", "link": "/"},
+    )
+    assert note is not None
+    mail.outbox.clear()
+    assert notify.deliver_email(note.pk) == DeliveryStatus.SENT
+    assert notify.deliver_email(note.pk) == DeliveryStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_periodic_jobs_do_not_queue_fresh_messages_again(
+    city: Congress, unit: Unit, make_person: Callable[..., User]
+) -> None:
+    officer = make_person(Role.UNIT_OFFICER, email="o@example.gov.cn", notify_by_sms=False)
+    note = notify.notify_send(
+        recipient=officer,
+        event="todo.assigned",
+        target=_item(city, unit=unit, due_in_days=30),
+        context={"title": "t", "due": "d", "link": "/"},
+    )
+    assert note is not None
+    assert jobs.pending_delivery_ids() == ([], [])
+    an_hour_later = timezone.now() + dt.timedelta(hours=2)
+    assert jobs.pending_delivery_ids(an_hour_later)[0] == [note.pk]  # a lost task is picked up again
+
+
+@override_settings(RENDA_SMS_BACKEND="renda.accounts.sms.DisabledSmsBackend", RENDA_SMS_QUIET_HOURS=(0, 0))
+def test_without_an_sms_gateway_the_message_is_not_claimed_as_sent(
+    city: Congress,
+    unit: Unit,
+    make_person: Callable[..., User],
+    django_capture_on_commit_callbacks: Callable[..., object],
+) -> None:
+    officer = make_person(Role.UNIT_OFFICER, email="", phone="13900000041")
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[attr-defined]
+        note = notify.notify_send(
+            recipient=officer,
+            event="todo.assigned",
+            target=_item(city, unit=unit, due_in_days=3),
+            context={"title": "t", "due": "d", "link": "/"},
+        )
+    assert note is not None
+    note.refresh_from_db()
+    assert note.sms_status == DeliveryStatus.SKIPPED
+    assert not FailedJob.objects.exists()
+
+
+def test_supervising_staff_see_an_item_only_once_it_is_escalated_to_them(
+    city: Congress, unit: Unit, make_person: Callable[..., User]
+) -> None:
+    from renda.tests_support.factories import UnitFactory
+
+    committee = UnitFactory(congress=city, name="城建环保委", kind="special_committee")
+    clerk = make_person(Role.COMMITTEE_STAFF, role_unit=committee)
+    item = _item(city, unit=unit, due_in_days=-10, supervising_unit=committee)
+    assert not todo.can_view_todo(clerk, item) and item not in todo.todos_for(clerk)
+    jobs.escalate_overdue()
+    jobs.escalate_overdue()
+    item.refresh_from_db()
+    assert todo.can_view_todo(clerk, item) and item in todo.todos_for(clerk)
+
+
+def test_failed_jobs_are_for_the_city_administrator_only(
+    make_person: Callable[..., User], client_for: Callable[[User], Client], admin_client: Client, district: Congress
+) -> None:
+    FailedJob.objects.create(task_name="renda.core.tasks.deliver_email", arguments=[1], error="x")
+    assert admin_client.get("/jobs/failed/").status_code == 200
+    district_admin = make_person(Role.STAFF_ADMIN, congress=district)
+    assert client_for(district_admin).get("/jobs/failed/").status_code == 403
+    assert client_for(district_admin).get("/api/v1/jobs/failed").status_code == 403

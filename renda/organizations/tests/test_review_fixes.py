@@ -151,7 +151,8 @@ def test_client_ip_is_taken_from_a_trusted_proxy_only() -> None:
 @override_settings(RENDA_SMS_BACKEND="renda.accounts.sms.DisabledSmsBackend")
 def test_production_sms_default_never_writes_the_code_to_the_log(caplog: pytest.LogCaptureFixture) -> None:
     sms.outbox.clear()
-    sms.sms_send("13900000001", "验证码 123456")
+    with pytest.raises(sms.SmsNotConfigured):
+        sms.sms_send("13900000001", "验证码 123456")
     assert sms.outbox == []
     assert "123456" not in caplog.text
 
