@@ -40,3 +40,28 @@ def test_front_end_assets_come_from_the_npm_registry_not_a_cdn() -> None:
     assert '"htmx.org"' in lock
     templates = "".join(path.read_text() for path in (ROOT / "renda" / "templates").rglob("*.html"))
     assert "cdn" not in templates.lower() and "https://" not in templates
+
+
+def _po_entries(text: str) -> list[tuple[str, str, bool]]:
+    """(msgid, msgstr, fuzzy) for each entry of a .po file; continuation lines are joined."""
+    entries = []
+    for block in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        current = ""
+        for line in block.splitlines():
+            if line.startswith(("msgid ", "msgstr ", "msgstr[0] ")):
+                current = line.split(" ", 1)[0].removesuffix("[0]")
+                fields[current] = line.split(" ", 1)[1].strip('"')
+            elif line.startswith('"') and current:
+                fields[current] += line.strip('"')
+        if "msgid" in fields:
+            entries.append((fields["msgid"], fields.get("msgstr", ""), "#, fuzzy" in block))
+    return entries
+
+
+def test_the_english_catalogue_is_complete() -> None:
+    entries = _po_entries((ROOT / "renda" / "locale" / "en" / "LC_MESSAGES" / "django.po").read_text())
+    missing = [msgid for msgid, msgstr, _fuzzy in entries if msgid and not msgstr]
+    fuzzy = [msgid for msgid, _msgstr, is_fuzzy in entries if msgid and is_fuzzy]
+    assert len(entries) > 250
+    assert missing == [] and fuzzy == []
