@@ -10,12 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from renda.core.models import DeliveryStatus, Notification, TodoItem, TodoStatus
@@ -123,6 +124,17 @@ def _recipients(
     return by_unit, by_user
 
 
+def _batches(items: QuerySet[TodoItem]) -> Iterator[list[TodoItem]]:
+    """Walk a queryset in primary-key order, BATCH rows at a time, even while the loop updates those rows."""
+    last_pk = 0
+    while True:
+        batch = list(items.filter(pk__gt=last_pk).order_by("pk")[:BATCH])
+        if not batch:
+            return
+        last_pk = batch[-1].pk
+        yield batch
+
+
 def send_due_reminders(now: dt.datetime | None = None) -> int:
     """Remind owners 7 and 1 days (RENDA_REMINDER_DAYS) before the due date, once per threshold."""
     now = now or timezone.now()
@@ -133,13 +145,8 @@ def send_due_reminders(now: dt.datetime | None = None) -> int:
             status=TodoStatus.OPEN,
             due_at__gt=now,
             due_at__lte=now + dt.timedelta(days=days),
-        ).order_by("pk")
-        last_pk = 0
-        while True:
-            batch = list(candidates.filter(pk__gt=last_pk)[:BATCH])
-            if not batch:
-                break
-            last_pk = batch[-1].pk
+        )
+        for batch in _batches(candidates):
             by_unit, by_user = _recipients(batch, tuple(UNIT_DUTY_ROLES))
             messages: list[Notification] = []
             for item in batch:
@@ -168,12 +175,7 @@ def escalate_overdue(now: dt.datetime | None = None) -> tuple[int, int]:
     level_one = TodoItem.objects.filter(
         status=TodoStatus.OPEN, due_at__lt=now, escalation_level=0, assignee_unit__isnull=False
     ).select_related("assignee_unit")
-    last_pk = 0
-    while True:
-        batch = list(level_one.filter(pk__gt=last_pk).order_by("pk")[:BATCH])
-        if not batch:
-            break
-        last_pk = batch[-1].pk
+    for batch in _batches(level_one):
         heads = _people_by_unit({item.assignee_unit_id for item in batch if item.assignee_unit_id}, (Role.UNIT_HEAD,))
         messages = [
             _message(person, item, "todo.overdue_unit_head", {"unit": item.assignee_unit.name}, now)  # type: ignore[union-attr]
@@ -189,12 +191,7 @@ def escalate_overdue(now: dt.datetime | None = None) -> tuple[int, int]:
     level_two = TodoItem.objects.filter(
         status=TodoStatus.OPEN, due_at__lt=threshold, escalation_level=1, supervising_unit__isnull=False
     ).select_related("assignee_unit")
-    last_pk = 0
-    while True:
-        batch = list(level_two.filter(pk__gt=last_pk).order_by("pk")[:BATCH])
-        if not batch:
-            break
-        last_pk = batch[-1].pk
+    for batch in _batches(level_two):
         staff = _people_by_unit(
             {item.supervising_unit_id for item in batch if item.supervising_unit_id}, (Role.COMMITTEE_STAFF,)
         )
