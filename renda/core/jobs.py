@@ -97,7 +97,7 @@ def _message(person: Person, item: TodoItem, event: str, context: dict[str, Any]
 
 
 def _deliver_later(notifications: list[Notification]) -> None:
-    """Store the messages and queue their delivery once the transaction commits."""
+    """Store the messages; once the transaction commits, one task delivers the whole batch."""
     created = Notification.objects.bulk_create(notifications, batch_size=BATCH)
     emails = [item.pk for item in created if item.pk and item.email_status == DeliveryStatus.QUEUED]
     sms = [
@@ -108,12 +108,11 @@ def _deliver_later(notifications: list[Notification]) -> None:
 
 
 def _enqueue(emails: list[int], sms: list[int]) -> None:
+    """One message on the broker per batch: the scan never waits for mail or SMS servers."""
     from renda.core import tasks
 
-    for pk in emails:
-        tasks.deliver_email.delay(pk)
-    for pk in sms:
-        tasks.deliver_sms.delay(pk)
+    if emails or sms:
+        tasks.deliver_batch.delay(emails, sms)
 
 
 def _recipients(

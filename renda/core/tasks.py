@@ -50,6 +50,28 @@ def deliver_sms(notification_id: int) -> str:
     return deliver(notification_id)
 
 
+@shared_task(name="renda.core.tasks.deliver_batch")
+def deliver_batch(email_ids: list[int], sms_ids: list[int]) -> dict[str, int]:
+    """Deliver a batch; a message that fails goes on as its own task, with its own retries and record."""
+    from renda.core.notify import deliver_email as send_email
+    from renda.core.notify import deliver_sms as send_sms
+
+    handed_on = 0
+    for pk in email_ids:
+        try:
+            send_email(pk)
+        except Exception:
+            handed_on += 1
+            deliver_email.delay(pk)
+    for pk in sms_ids:
+        try:
+            send_sms(pk)
+        except Exception:
+            handed_on += 1
+            deliver_sms.delay(pk)
+    return {"emails": len(email_ids), "sms": len(sms_ids), "handed_to_retry": handed_on}
+
+
 @shared_task(base=RecordedTask, name="renda.core.tasks.run_periodic_jobs")
 def run_periodic_jobs() -> dict[str, int]:
     from renda.core.jobs import run_periodic_jobs as run

@@ -391,3 +391,20 @@ def test_failed_jobs_are_for_the_city_administrator_only(
     district_admin = make_person(Role.STAFF_ADMIN, congress=district)
     assert client_for(district_admin).get("/jobs/failed/").status_code == 403
     assert client_for(district_admin).get("/api/v1/jobs/failed").status_code == 403
+
+
+@override_settings(EMAIL_BACKEND="renda.core.tests.test_todo_notify.BrokenMail")
+def test_a_batch_hands_a_failing_message_to_its_own_retried_task(
+    city: Congress, unit: Unit, make_person: Callable[..., User]
+) -> None:
+    from renda.core import tasks
+
+    make_person(Role.UNIT_OFFICER, email="o@example.gov.cn", notify_by_sms=False)
+    _item(city, unit=unit, due_in_days=2)
+    assert jobs.send_due_reminders() == 1
+    note = Notification.objects.get()
+    result = tasks.deliver_batch.delay([note.pk], []).get()
+    assert result == {"emails": 1, "sms": 0, "handed_to_retry": 1}
+    note.refresh_from_db()
+    assert note.email_status == DeliveryStatus.FAILED
+    assert FailedJob.objects.get().arguments == [note.pk]
