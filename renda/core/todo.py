@@ -135,7 +135,8 @@ def filter_bucket(items: QuerySet[TodoItem], bucket: str, now: dt.datetime | Non
         raise InvalidInput("状态只能是 open、overdue、due_soon 或 done", code="invalid_choice", field="status")
     if bucket == "done":
         return items.exclude(status=TodoStatus.OPEN).order_by("-closed_at", "-pk")
-    open_items = items.filter(status=TodoStatus.OPEN)
+    # Earliest deadline first on every database; items without a deadline last.
+    open_items = items.filter(status=TodoStatus.OPEN).order_by(models.F("due_at").asc(nulls_last=True), "pk")
     if bucket == "overdue":
         return open_items.filter(due_at__lt=now)
     if bucket == "due_soon":
