@@ -29,7 +29,7 @@ NATIONAL = WorkCalendar()
 # A year the pinned package does not cover: weekends plus what staff enter.
 UNCOVERED_YEAR = 2030
 
-dates = st.dates(min_value=D(2004, 1, 1), max_value=D(2098, 6, 30))  # room for n <= 400
+dates = st.dates(min_value=D(2004, 1, 1), max_value=D(2097, 12, 31))  # 401 working days (~570 calendar days) stay before 2100
 covered_dates = st.dates(min_value=D(2004, 1, 1), max_value=D(2026, 9, 30))
 
 
