@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "renda.core",
     "renda.accounts",
     "renda.organizations",
+    "renda.ballots",
 ]
 
 MIDDLEWARE = [

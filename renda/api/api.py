@@ -77,12 +77,14 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     from renda.accounts.api import router as accounts_router
+    from renda.ballots.api import router as ballots_router
     from renda.core.api import router as audit_router
     from renda.organizations.api import router as organizations_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", organizations_router)
     api.add_router("/", audit_router)
+    api.add_router("/", ballots_router)
 
 
 _register_routers()

@@ -72,6 +72,10 @@ ADMIN_POSTS = {
     "notification_read": {},
 }
 
+BALLOT_STAFF = {Role.STAFF_ADMIN, Role.COMMITTEE_STAFF}
+BALLOT_ELECTORATE = {Role.SC_MEMBER, Role.DEPUTY}
+BALLOT_VIEWERS = BALLOT_STAFF | BALLOT_ELECTORATE
+
 # API operation "METHOD path" → who may call it.
 API: dict[str, Any] = {
     "GET /api/v1/me": LOGGED_IN,
@@ -112,11 +116,21 @@ API: dict[str, Any] = {
     "PUT /api/v1/me/notification-preferences": LOGGED_IN,
     "GET /api/v1/jobs/failed": {Role.STAFF_ADMIN},
     "POST /api/v1/jobs/failed/{job_id}/retry": {Role.STAFF_ADMIN},
+    "GET /api/v1/ballots": LOGGED_IN,  # each sees the ballots they run or vote in
+    "POST /api/v1/ballots": BALLOT_STAFF,
+    # The world's ballot: run by the city's staff; the SC member and the deputy are its electorate.
+    "GET /api/v1/ballots/{ballot_id}": BALLOT_VIEWERS,
+    "POST /api/v1/ballots/{ballot_id}/open": BALLOT_STAFF,
+    "POST /api/v1/ballots/{ballot_id}/close": BALLOT_STAFF,
+    "POST /api/v1/ballots/{ballot_id}/votes": BALLOT_ELECTORATE,
+    "GET /api/v1/ballots/{ballot_id}/result": BALLOT_VIEWERS,
+    "GET /api/v1/ballots/{ballot_id}/receipt": BALLOT_VIEWERS,
 }
 
 # Query strings for GET operations that need parameters ("{city}" is filled in).
 API_QUERIES: dict[str, str] = {
     "GET /api/v1/calendar/due-date": "?rule=suggestion_reply&start=2024-01-31&congress_id={city}",
+    "GET /api/v1/ballots/{ballot_id}/receipt": "?code=not-a-receipt",
 }
 
 API_BODIES: dict[str, dict[str, Any]] = {
@@ -136,6 +150,16 @@ API_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/users/{user_id}/roles": {"congress_id": "{city}", "role": "staff_admin"},
     "POST /api/v1/users/{user_id}/password": {"new_password": "Reset#Pass2026"},
     "POST /api/v1/congresses/{congress_id}/calendar": {"date": "2027-02-08", "kind": "holiday", "name": "春节"},
+    "POST /api/v1/ballots": {
+        "congress_id": "{city}",
+        "title": "擅自发起的表决",
+        "rule": "yes_no_abstain",
+        "opens_at": "2027-01-01T09:00:00+08:00",
+        "closes_at": "2027-01-01T10:00:00+08:00",
+        "questions": [{"text": "事项"}],
+        "electorate": [],
+    },
+    "POST /api/v1/ballots/{ballot_id}/votes": {"choices": []},
 }
 
 
@@ -181,6 +205,7 @@ def world(city: Congress, unit: Unit, other_city: Congress) -> dict[str, Any]:
     notification = Notification.objects.create(recipient=target, event="todo.reminder", subject="别人的通知", body="x")
     adjustment = CalendarAdjustment.objects.create(congress=city, date="2027-10-08", kind="holiday", name="国庆节")
     job = FailedJob.objects.create(task_name="renda.core.tasks.deliver_email", arguments=[notification.pk], error="x")
+    ballot = _closed_ballot(city, people)
     return {
         "city": city,
         "unit": unit,
@@ -190,7 +215,33 @@ def world(city: Congress, unit: Unit, other_city: Congress) -> dict[str, Any]:
         "notification": notification,
         "job": job,
         "adjustment": adjustment,
+        "ballot": ballot,
     }
+
+
+def _closed_ballot(city: Congress, people: dict[str, User]) -> Any:
+    """A ballot the city's staff ran and closed, with the SC member and the deputy as its electorate."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from renda.ballots import actions as ballot_actions
+
+    staff = people[Role.COMMITTEE_STAFF]
+    staff.active_assignment = staff.role_assignments.get()
+    now = timezone.now()
+    ballot = ballot_actions.ballot_create(
+        actor=staff,
+        congress=city,
+        title="测试表决",
+        rule="yes_no_abstain",
+        questions=[ballot_actions.QuestionSpec(text="是否通过")],
+        electorate=[people[Role.SC_MEMBER], people[Role.DEPUTY]],
+        opens_at=now - dt.timedelta(hours=1),
+        closes_at=now + dt.timedelta(hours=1),
+    )
+    ballot_actions.ballot_open(actor=staff, ballot=ballot)
+    return ballot_actions.ballot_close(actor=staff, ballot=ballot, early=True)
 
 
 def _snapshot() -> list[Any]:
@@ -281,6 +332,7 @@ def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
         .replace("{notification_id}", str(world["notification"].pk))
         .replace("{job_id}", str(world["job"].pk))
         .replace("{adjustment_id}", str(world["adjustment"].pk))
+        .replace("{ballot_id}", str(world["ballot"].pk))
     )
 
 
