@@ -386,6 +386,36 @@ def compute_result(ballot: Ballot, tally: dict[str, Any]) -> tuple[dict[str, Any
     return {**head, "valid": True, "reason": "", "questions": outcomes}, True, ""
 
 
+def _reseal_secret_sheets(ballot: Ballot) -> None:
+    """Rewrite every sheet and mark of a secret ballot in a random order, inside the closing transaction.
+
+    A sheet is written in the same transaction as its voter row, so on PostgreSQL both carry the same
+    transaction id (xmin) and sit next to each other on disk. Copying the sheets under new keys, in a
+    shuffled order, within the single closing transaction leaves one transaction id for all of them and
+    no physical order, so even a database administrator cannot pair voters with choices. (The old row
+    versions are dead and go at the next VACUUM.) Receipt hashes move with their sheets.
+    """
+    sheets = list(BallotSheet.objects.filter(ballot=ballot).values_list("pk", "receipt_hash"))
+    if not sheets:
+        return
+    marks: dict[Any, list[int]] = {}
+    for sheet_id, option_id in BallotMark.objects.filter(sheet__ballot=ballot).values_list("sheet_id", "option_id"):
+        marks.setdefault(sheet_id, []).append(option_id)
+    shuffler = secrets.SystemRandom()
+    shuffler.shuffle(sheets)
+    BallotMark.objects.filter(sheet__ballot=ballot).delete()
+    BallotSheet.objects.filter(ballot=ballot).delete()
+    new_sheets = [BallotSheet(ballot=ballot, receipt_hash=receipt) for _old, receipt in sheets]
+    BallotSheet.objects.bulk_create(new_sheets, batch_size=1000)
+    new_marks = [
+        BallotMark(sheet=new_sheet, option_id=option_id)
+        for (old_id, _receipt), new_sheet in zip(sheets, new_sheets, strict=True)
+        for option_id in marks.get(old_id, [])
+    ]
+    shuffler.shuffle(new_marks)
+    BallotMark.objects.bulk_create(new_marks, batch_size=2000)
+
+
 @transaction.atomic
 def ballot_close(*, actor: User, ballot: Ballot, early: bool = False, now: dt.datetime | None = None) -> Ballot:
     """Close and count. Before the window ends this needs ``early`` unless everyone has voted."""
@@ -400,6 +430,8 @@ def ballot_close(*, actor: User, ballot: Ballot, early: bool = False, now: dt.da
     if now < ballot.closes_at and not early and not everyone_voted:
         raise InvalidTransition("投票时间未到且尚有人未投票；如需提前结束请明确选择", code="window_open")
     result, valid, reason = compute_result(ballot, tally)
+    if ballot.mode == BallotMode.SECRET:
+        _reseal_secret_sheets(ballot)
     ballot.tally = tally
     ballot.result = result
     ballot.valid = valid

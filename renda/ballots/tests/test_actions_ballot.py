@@ -379,3 +379,29 @@ def test_named_ballot_links_voter_and_choices(staff: User, voters: list[User], c
     assert row.sheet is not None
     assert list(row.sheet.marks.values_list("option_id", flat=True)) == [yes]
     assert AuditEvent.objects.get(action="ballot.vote_cast").summary == {"ballot": ballot.pk, "choices": [yes]}
+
+
+def test_closing_a_secret_ballot_reseals_its_sheets(staff: User, voters: list[User], city: Congress) -> None:
+    from django.db import connection
+
+    ballot = make_ballot(staff=staff, congress=city, voters=voters)
+    options = option_ids(ballot)
+    question = question_id(ballot)
+    receipts = []
+    for index, voter in enumerate(voters):
+        receipts.append(actions.vote_cast(ballot=ballot, voter=voter, choices={question: [options[index % 4]]}))
+    before_ids = set(BallotSheet.objects.filter(ballot=ballot).values_list("pk", flat=True))
+    before_counts = sorted(BallotMark.objects.filter(sheet__ballot=ballot).values_list("option_id", flat=True))
+    closed = actions.ballot_close(actor=staff, ballot=ballot, early=True)
+    after_ids = set(BallotSheet.objects.filter(ballot=ballot).values_list("pk", flat=True))
+    assert len(after_ids) == len(before_ids) and not (after_ids & before_ids)
+    assert sorted(BallotMark.objects.filter(sheet__ballot=ballot).values_list("option_id", flat=True)) == before_counts
+    assert closed.tally is not None
+    for code in receipts:
+        assert queries.receipt_status(ballot=closed, code=code) == {"recorded": True, "counted": True}
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(DISTINCT xmin::text) FROM ballots_ballotsheet WHERE ballot_id = %s", [ballot.pk]
+            )
+            assert cursor.fetchone()[0] == 1
