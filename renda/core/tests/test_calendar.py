@@ -29,7 +29,9 @@ NATIONAL = WorkCalendar()
 # A year the pinned package does not cover: weekends plus what staff enter.
 UNCOVERED_YEAR = 2030
 
-dates = st.dates(min_value=D(2004, 1, 1), max_value=D(2097, 12, 31))  # 401 working days (~570 calendar days) stay before 2100
+dates = st.dates(
+    min_value=D(2004, 1, 1), max_value=D(2097, 12, 31)
+)  # 401 working days (~570 calendar days) stay before 2100
 covered_dates = st.dates(min_value=D(2004, 1, 1), max_value=D(2026, 9, 30))
 
 
