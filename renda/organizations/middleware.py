@@ -19,6 +19,11 @@ SESSION_KEY = "renda_active_assignment"
 
 
 def active_assignments(user: User) -> list[RoleAssignment]:
+    """The roles a person holds now, in precedence order. Read once per request and kept on the user object
+    (the middleware, the API authenticator and the page's context processor all need them)."""
+    cached: list[RoleAssignment] | None = getattr(user, "_renda_assignments", None)
+    if cached is not None:
+        return cached
     assignments = list(
         RoleAssignment.objects.filter(user=user, is_active=True, congress__is_active=True).select_related(
             "congress", "unit"
@@ -26,6 +31,7 @@ def active_assignments(user: User) -> list[RoleAssignment]:
     )
     order = {str(role): index for index, role in enumerate(ROLE_PRECEDENCE)}
     assignments.sort(key=lambda item: (order.get(item.role, 99), item.congress.level != "city", item.pk))
+    user._renda_assignments = assignments  # type: ignore[attr-defined]
     return assignments
 
 
