@@ -15,6 +15,7 @@ urlpatterns = [
     path("", organization_views.home, name="home"),
     path("accounts/", include("renda.accounts.urls")),
     path("manage/", include("renda.organizations.urls")),
+    path("ballots/", include("renda.ballots.urls")),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("todo/", todo_views.todo_list, name="todo_list"),
     path("inbox/", todo_views.inbox, name="inbox"),

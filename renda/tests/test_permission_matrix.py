@@ -24,6 +24,10 @@ ALL_ROLES = [role.value for role in Role]
 ANYONE = "anyone"
 LOGGED_IN = "logged_in"
 
+BALLOT_STAFF = {Role.STAFF_ADMIN, Role.COMMITTEE_STAFF}
+BALLOT_ELECTORATE = {Role.SC_MEMBER, Role.DEPUTY}
+BALLOT_VIEWERS = BALLOT_STAFF | BALLOT_ELECTORATE
+
 # Page name → who may GET it (200). POST-only routes are listed with method "POST".
 PAGES: dict[str, tuple[str, Any]] = {
     "home": ("GET", LOGGED_IN),
@@ -52,6 +56,12 @@ PAGES: dict[str, tuple[str, Any]] = {
     "notification_preferences": ("GET", LOGGED_IN),
     "failed_jobs": ("GET", {Role.STAFF_ADMIN}),
     "failed_job_retry": ("POST", {Role.STAFF_ADMIN}),
+    "ballots:list": ("GET", LOGGED_IN),  # each sees the ballots they run or vote in
+    # The world's ballot: run by the city's staff; the SC member and the deputy are its electorate.
+    "ballots:detail": ("GET", BALLOT_VIEWERS),  # POST casts a vote: see test_denied_ballot_posts_change_nothing
+    "ballots:screen": ("GET", BALLOT_VIEWERS),
+    "ballots:open": ("POST", BALLOT_STAFF),
+    "ballots:close": ("POST", BALLOT_STAFF),
 }
 
 # Admin pages that change data by POST: a denied POST must change nothing.
@@ -71,10 +81,6 @@ ADMIN_POSTS = {
     "failed_job_retry": {},
     "notification_read": {},
 }
-
-BALLOT_STAFF = {Role.STAFF_ADMIN, Role.COMMITTEE_STAFF}
-BALLOT_ELECTORATE = {Role.SC_MEMBER, Role.DEPUTY}
-BALLOT_VIEWERS = BALLOT_STAFF | BALLOT_ELECTORATE
 
 # API operation "METHOD path" → who may call it.
 API: dict[str, Any] = {
@@ -279,6 +285,8 @@ def _page_url(name: str, world: dict[str, Any]) -> str:
         kwargs = {"job_id": world["job"].pk}
     elif name == "notification_read":
         kwargs = {"notification_id": world["notification"].pk}
+    elif name.startswith("ballots:") and name != "ballots:list":
+        kwargs = {"ballot_id": world["ballot"].pk}
     return reverse(name, kwargs=kwargs)
 
 
@@ -320,6 +328,60 @@ def test_denied_admin_posts_change_nothing(role: str | None, world: dict[str, An
         if role is None:
             assert "/accounts/login/" in response.url
         assert _snapshot() == before, (name, role)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, *ALL_ROLES])
+def test_denied_ballot_posts_change_nothing(role: str | None, world: dict[str, Any]) -> None:
+    """Opening, closing and voting through the pages: whoever may not do it changes nothing."""
+    import datetime as dt
+
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from renda.ballots import actions as ballot_actions
+
+    people = world["people"]
+    staff = people[Role.COMMITTEE_STAFF]
+    staff.active_assignment = staff.role_assignments.get()
+    now = timezone.now()
+
+    def create() -> Any:
+        return ballot_actions.ballot_create(
+            actor=staff,
+            congress=world["city"],
+            title="页面表决",
+            rule="select_k_of_n",
+            k=1,
+            questions=[ballot_actions.QuestionSpec(text="候选", options=["甲", "乙"])],
+            electorate=[people[Role.SC_MEMBER], people[Role.DEPUTY]],
+            opens_at=now - dt.timedelta(hours=1),
+            closes_at=now + dt.timedelta(hours=1),
+        )
+
+    draft = create()
+    opened = ballot_actions.ballot_open(actor=staff, ballot=create())
+    option = opened.questions.get().options.first()
+    question = opened.questions.get()
+    attempts = []
+    if role not in BALLOT_STAFF:
+        attempts += [
+            (reverse("ballots:open", kwargs={"ballot_id": draft.pk}), {}),
+            (reverse("ballots:close", kwargs={"ballot_id": opened.pk}), {"early": "1"}),
+        ]
+    if role not in BALLOT_ELECTORATE:
+        attempts.append(
+            (reverse("ballots:detail", kwargs={"ballot_id": opened.pk}), {f"q{question.pk}": str(option.pk)})
+        )
+    client = login_client(people[role]) if role else Client()
+    for url, data in attempts:
+        before = _snapshot()
+        response = client.post(url, data)
+        if role is None:
+            assert response.status_code == 302 and "/accounts/login/" in response.url, url
+        else:
+            assert response.status_code in (403, 404), (url, role, response.status_code)
+        assert _snapshot() == before, (url, role)
 
 
 def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
