@@ -121,6 +121,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--voters", type=int, default=1_000)
     parser.add_argument("--clients", type=int, default=50, help="concurrent client threads")
+    parser.add_argument(
+        "--spread-seconds",
+        type=float,
+        default=0.0,
+        help="0: every voter submits as fast as the clients allow (saturation); S > 0: each voter submits at a"
+        " random moment within S seconds (the issue's '1,000 deputies voting within 60 s')",
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
     parser.add_argument("--baseline-requests", type=int, default=200)
@@ -281,7 +288,15 @@ def main() -> None:
         vote_path = f"/api/v1/ballots/{ballot.pk}/votes"
         window_end = time.monotonic() + args.max_seconds
 
+        rng_arrivals = random.Random(args.seed + 1)
+        arrival = {voter_id: rng_arrivals.uniform(0, args.spread_seconds) for voter_id in jobs}
+        jobs = sorted(jobs, key=lambda voter_id: arrival[voter_id])
+        schedule_start = time.monotonic()
+
         def vote(voter_id: int) -> tuple[int, int, float, bytes]:
+            delay = schedule_start + arrival[voter_id] - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
             if time.monotonic() > window_end:
                 return voter_id, 0, 0.0, b"not submitted: window over"
             body = json.dumps({"choices": [{"question_id": question.pk, "option_ids": choices[voter_id]}]}).encode()
@@ -294,6 +309,7 @@ def main() -> None:
         load_before_votes = loadavg()
         all_clients.clear()
         local = threading.local()
+        schedule_start = time.monotonic()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.clients) as pool:
             outcomes = list(pool.map(vote, jobs))
@@ -360,6 +376,10 @@ def main() -> None:
         ]
         rows = [
             ("voters / concurrent clients", f"{args.voters:,} / {args.clients}"),
+            (
+                "arrivals",
+                f"spread at random over {args.spread_seconds:g} s" if args.spread_seconds else "as fast as possible",
+            ),
             ("gunicorn", f"{args.workers} workers x {args.threads} threads (gthread), port {port}"),
             ("accepted (201)", f"{len(accepted):,}"),
             ("failures", json.dumps(failures, ensure_ascii=False) if failures else "none"),
@@ -387,6 +407,7 @@ def main() -> None:
         data: dict[str, Any] = {
             "voters": args.voters,
             "clients": args.clients,
+            "spread_seconds": args.spread_seconds,
             "gunicorn": {"workers": args.workers, "threads": args.threads, "worker_class": "gthread"},
             "candidates": CANDIDATES,
             "choose": CHOOSE,
