@@ -23,7 +23,7 @@ from renda.accounts.forms import (
 from renda.accounts.models import User
 from renda.core.errors import DomainError
 from renda.core.models import Installation
-from renda.core.views import render_form_error
+from renda.core.views import perform, render_form_error
 from renda.organizations.actions import role_switch
 from renda.organizations.middleware import SESSION_KEY, resolve_assignment
 
@@ -209,12 +209,7 @@ def token_revoke_view(request: HttpRequest, token_id: int) -> HttpResponse:
     token = user.api_tokens.filter(pk=token_id).first()
     if token is None:
         raise Http404
-    try:
-        actions.token_revoke(actor=user, token=token)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "令牌已撤销")
+    perform(request, lambda: actions.token_revoke(actor=user, token=token), success="令牌已撤销")
     return redirect("accounts:tokens")
 
 

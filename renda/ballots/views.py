@@ -6,7 +6,6 @@ actions do every change, ``queries`` reads what the templates show.
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from renda.accounts.models import User
 from renda.ballots import actions, permissions, queries
 from renda.ballots.models import Ballot
 from renda.core.errors import DomainError, InvalidInput
+from renda.core.views import perform
 
 
 def _user(request: HttpRequest) -> User:
@@ -88,12 +88,7 @@ def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
 def ballot_open(request: HttpRequest, ballot_id: int) -> HttpResponse:
     user = _user(request)
     ballot = permissions.get_ballot_for_manage(user, ballot_id)
-    try:
-        actions.ballot_open(actor=user, ballot=ballot)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("表决已开始，投票人名单已确定"))
+    perform(request, lambda: actions.ballot_open(actor=user, ballot=ballot), success=_("表决已开始，投票人名单已确定"))
     return redirect("ballots:detail", ballot_id=ballot.pk)
 
 
@@ -102,12 +97,11 @@ def ballot_open(request: HttpRequest, ballot_id: int) -> HttpResponse:
 def ballot_close(request: HttpRequest, ballot_id: int) -> HttpResponse:
     user = _user(request)
     ballot = permissions.get_ballot_for_manage(user, ballot_id)
-    try:
-        actions.ballot_close(actor=user, ballot=ballot, early=request.POST.get("early") == "1")
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("表决已结束，计票完成"))
+    perform(
+        request,
+        lambda: actions.ballot_close(actor=user, ballot=ballot, early=request.POST.get("early") == "1"),
+        success=_("表决已结束，计票完成"),
+    )
     return redirect("ballots:detail", ballot_id=ballot.pk)
 
 

@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 
 from renda.accounts.models import User
 from renda.core import notify, permissions, todo
-from renda.core.errors import DomainError
 from renda.core.models import FailedJob
+from renda.core.views import perform
 
 
 class PreferencesForm(forms.Form):
@@ -109,10 +109,5 @@ def failed_jobs(request: HttpRequest) -> HttpResponse:
 def failed_job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     user = _user(request)
     job = permissions.get_failed_job_for_admin(user, job_id)
-    try:
-        notify.failed_job_retry(actor=user, job=job)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已重新排队"))
+    perform(request, lambda: notify.failed_job_retry(actor=user, job=job), success=_("已重新排队"))
     return redirect("failed_jobs")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_stubs_ext import StrPromise
 
 from renda.core.errors import DomainError
 
@@ -22,6 +25,17 @@ def render_form_error(request: HttpRequest, template: str, context: dict[str, An
     if isinstance(form, forms.Form):
         add_domain_error(form, error)
     return render(request, template, context, status=error.status_code if error.status_code < 500 else 400)
+
+
+def perform(request: HttpRequest, action: Callable[[], object], *, success: str | StrPromise) -> bool:
+    """Run the one action behind a button: its refusal, or ``success``, becomes the next page's message."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

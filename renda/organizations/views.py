@@ -20,7 +20,7 @@ from renda.accounts import actions as account_actions
 from renda.accounts.models import User
 from renda.core import notify, todo
 from renda.core.errors import DomainError
-from renda.core.views import render_form_error
+from renda.core.views import perform, render_form_error
 from renda.organizations import actions, permissions
 from renda.organizations.forms import (
     ChildCongressForm,
@@ -381,10 +381,5 @@ def user_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 def role_revoke(request: HttpRequest, assignment_id: int) -> HttpResponse:
     actor = _require_admin(request)
     assignment = permissions.get_assignment_for_admin(actor, assignment_id)
-    try:
-        actions.role_revoke(actor=actor, assignment=assignment)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "已撤销角色")
+    perform(request, lambda: actions.role_revoke(actor=actor, assignment=assignment), success="已撤销角色")
     return redirect("organizations:user_detail", user_id=assignment.user_id)
