@@ -37,6 +37,13 @@ def _item(
     )
 
 
+def _assigned(recipient: User, item: TodoItem) -> Notification | None:
+    """Tell ``recipient`` about ``item`` with the plain "new to-do" message."""
+    return notify.notify_send(
+        recipient=recipient, event="todo.assigned", target=item, context={"title": "t", "due": "d", "link": "/"}
+    )
+
+
 def test_a_duty_needs_an_owner_in_the_same_congress(city: Congress, other_unit: Unit) -> None:
     with pytest.raises(InvalidInput) as missing:
         todo.todo_open(congress=city, kind="x", title="无主事项", due_at=None)
@@ -145,12 +152,7 @@ def test_a_notification_never_reaches_someone_who_may_not_see_the_item(
 
 
 def test_objects_without_a_visibility_rule_are_never_described(city: Congress, admin_user: User) -> None:
-    assert (
-        notify.notify_send(
-            recipient=admin_user, event="todo.assigned", target=city, context={"title": "t", "due": "d", "link": "/"}
-        )
-        is None
-    )
+    assert _assigned(admin_user, city) is None
 
 
 def test_sms_waits_for_quiet_hours_to_end(
@@ -189,12 +191,7 @@ def test_preferences_turn_channels_off(
     assert client.post("/notifications/preferences/", {"by_email": "on"}).status_code == 302
     officer.refresh_from_db()
     assert officer.notify_by_email and not officer.notify_by_sms
-    note = notify.notify_send(
-        recipient=officer,
-        event="todo.assigned",
-        target=_item(city, unit=unit, due_in_days=3),
-        context={"title": "t", "due": "d", "link": "/"},
-    )
+    note = _assigned(officer, _item(city, unit=unit, due_in_days=3))
     assert note is not None and note.sms_status == ""
 
 
@@ -255,12 +252,7 @@ def test_a_failing_job_is_retried_then_shown_to_staff(
 ) -> None:
     officer = make_person(Role.UNIT_OFFICER, email="o@example.gov.cn", notify_by_sms=False)
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[attr-defined]
-        note = notify.notify_send(
-            recipient=officer,
-            event="todo.assigned",
-            target=_item(city, unit=unit, due_in_days=3),
-            context={"title": "t", "due": "d", "link": "/"},
-        )
+        note = _assigned(officer, _item(city, unit=unit, due_in_days=3))
     assert note is not None
     job = FailedJob.objects.get()
     assert job.task_name == "renda.core.tasks.deliver_email"
@@ -305,9 +297,7 @@ def test_todo_and_inbox_api(
     assert client.get("/api/v1/todo/counts").json() == {"open": 1, "overdue": 1, "due_soon": 0, "done": 0}
     bad = client.get("/api/v1/todo?status=late")
     assert bad.status_code == 400 and bad.json()["field"] == "status"
-    note = notify.notify_send(
-        recipient=officer, event="todo.assigned", target=item, context={"title": "t", "due": "d", "link": "/"}
-    )
+    note = _assigned(officer, item)
     assert note is not None
     assert client.get("/api/v1/inbox?unread=true").json()["count"] == 1
     assert client.post(f"/api/v1/inbox/{note.pk}/read").json()["read_at"] is not None
@@ -318,12 +308,7 @@ def test_a_message_is_sent_once_even_if_two_workers_pick_it_up(
     city: Congress, unit: Unit, make_person: Callable[..., User]
 ) -> None:
     officer = make_person(Role.UNIT_OFFICER, email="o@example.gov.cn", notify_by_sms=False)
-    note = notify.notify_send(
-        recipient=officer,
-        event="todo.assigned",
-        target=_item(city, unit=unit, due_in_days=3),
-        context={"title": "t", "due": "d", "link": "/"},
-    )
+    note = _assigned(officer, _item(city, unit=unit, due_in_days=3))
     assert note is not None
     mail.outbox.clear()
     assert notify.deliver_email(note.pk) == DeliveryStatus.SENT
@@ -335,12 +320,7 @@ def test_periodic_jobs_do_not_queue_fresh_messages_again(
     city: Congress, unit: Unit, make_person: Callable[..., User]
 ) -> None:
     officer = make_person(Role.UNIT_OFFICER, email="o@example.gov.cn", notify_by_sms=False)
-    note = notify.notify_send(
-        recipient=officer,
-        event="todo.assigned",
-        target=_item(city, unit=unit, due_in_days=30),
-        context={"title": "t", "due": "d", "link": "/"},
-    )
+    note = _assigned(officer, _item(city, unit=unit, due_in_days=30))
     assert note is not None
     assert jobs.pending_delivery_ids() == ([], [])
     an_hour_later = timezone.now() + dt.timedelta(hours=2)
@@ -356,12 +336,7 @@ def test_without_an_sms_gateway_the_message_is_not_claimed_as_sent(
 ) -> None:
     officer = make_person(Role.UNIT_OFFICER, email="", phone="13900000041")
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[attr-defined]
-        note = notify.notify_send(
-            recipient=officer,
-            event="todo.assigned",
-            target=_item(city, unit=unit, due_in_days=3),
-            context={"title": "t", "due": "d", "link": "/"},
-        )
+        note = _assigned(officer, _item(city, unit=unit, due_in_days=3))
     assert note is not None
     note.refresh_from_db()
     assert note.sms_status == DeliveryStatus.SKIPPED
