@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "renda.accounts",
     "renda.organizations",
     "renda.ballots",
+    "renda.suggestions",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("renda.accounts.urls")),
     path("manage/", include("renda.organizations.urls")),
     path("ballots/", include("renda.ballots.urls")),
+    path("suggestions/", include("renda.suggestions.urls")),
+    path("portal/", include("renda.suggestions.urls_portal")),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("todo/", todo_views.todo_list, name="todo_list"),
     path("inbox/", todo_views.inbox, name="inbox"),

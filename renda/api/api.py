@@ -7,6 +7,7 @@ call the same actions and permission fetchers as the pages.
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -85,6 +86,8 @@ def _register_routers() -> None:
     api.add_router("/", organizations_router)
     api.add_router("/", audit_router)
     api.add_router("/", ballots_router)
+    for module in ("api", "api_stats", "api_public", "api_io"):
+        api.add_router("/", import_module(f"renda.suggestions.{module}").router)
 
 
 _register_routers()

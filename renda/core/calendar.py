@@ -484,3 +484,11 @@ def due_date_details(
 def due_date(rule: str, *, start: dt.date, congress: Congress | None, amount: int | None = None) -> dt.date:
     """The last day of the named period (see ``DUE_DATE_RULES`` and docs/calendar.md)."""
     return due_date_details(rule, start=start, congress=congress, amount=amount).due
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The last moment of ``day`` in the server's time zone: a deadline "by <day>" holds until midnight."""
+    from django.utils import timezone
+
+    start_of_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min)
+    return timezone.make_aware(start_of_next) - dt.timedelta(microseconds=1)

@@ -47,6 +47,14 @@ TEMPLATES: dict[str, tuple[str, str]] = {
 _visibility: dict[str, Callable[[Any, Any], bool]] = {}
 
 
+def register_templates(templates: dict[str, tuple[str, str]]) -> None:
+    """An app adds its own events (in ``AppConfig.ready``); an event name is never reused for another text."""
+    for event, texts in templates.items():
+        if TEMPLATES.get(event, texts) != texts:
+            raise ValueError(f"notification event {event!r} is already registered with other texts")
+        TEMPLATES[event] = texts
+
+
 def register_visibility(model: type[models.Model], predicate: Callable[[Any, Any], bool]) -> None:
     """Declare who may read about objects of ``model`` (usually the app's own ``can_view_*``)."""
     _visibility[f"{model._meta.app_label}.{model._meta.model_name}"] = predicate

@@ -149,6 +149,33 @@ class RoleAssignment(models.Model):
         return label
 
 
+class CongressSession(models.Model):
+    """One meeting of the People's Congress (e.g. 第十七届人民代表大会第三次会议).
+
+    Suggestions made at it are 会议期间 items; some congresses count their deadlines from its close.
+    """
+
+    congress = models.ForeignKey(Congress, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("人大"))
+    term = models.PositiveSmallIntegerField(_("届次"))
+    number = models.PositiveSmallIntegerField(_("会次"))
+    name = models.CharField(_("名称"), max_length=100)
+    opens_on = models.DateField(_("开幕日期"))
+    closes_on = models.DateField(_("闭幕日期"))
+    motion_deadline = models.DateTimeField(_("议案截止时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["congress", "-opens_on"]
+        verbose_name = _("代表大会会议")
+        verbose_name_plural = _("代表大会会议")
+        constraints = [
+            models.UniqueConstraint(fields=["congress", "term", "number"], name="session_unique_in_congress"),
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="session_closes_after_open"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CalendarAdjustmentKind(models.TextChoices):
     HOLIDAY = "holiday", _("休息日")
     WORKING_DAY = "working_day", _("工作日")

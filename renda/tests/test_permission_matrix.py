@@ -28,6 +28,11 @@ BALLOT_STAFF = {Role.STAFF_ADMIN, Role.COMMITTEE_STAFF}
 BALLOT_ELECTORATE = {Role.SC_MEMBER, Role.DEPUTY}
 BALLOT_VIEWERS = BALLOT_STAFF | BALLOT_ELECTORATE
 
+# The world's suggestion: the city's staff and leader read it, the deputy leads it, the unit answered it.
+SUGGESTION_STAFF = {Role.STAFF_ADMIN, Role.COMMITTEE_STAFF}
+SUGGESTION_UNIT = {Role.UNIT_OFFICER, Role.UNIT_HEAD}
+SUGGESTION_VIEWERS = SUGGESTION_STAFF | SUGGESTION_UNIT | {Role.LEADER, Role.DEPUTY}
+
 # Page name → who may GET it (200). POST-only routes are listed with method "POST".
 PAGES: dict[str, tuple[str, Any]] = {
     "home": ("GET", LOGGED_IN),
@@ -62,6 +67,8 @@ PAGES: dict[str, tuple[str, Any]] = {
     "ballots:screen": ("GET", BALLOT_VIEWERS),
     "ballots:open": ("POST", BALLOT_STAFF),
     "ballots:close": ("POST", BALLOT_STAFF),
+    # --- suggestions (the world's item: led by the deputy, assigned to the unit, replied) ---
+    "suggestions:detail": ("GET", SUGGESTION_VIEWERS),
 }
 
 # Admin pages that change data by POST: a denied POST must change nothing.
@@ -212,7 +219,9 @@ def world(city: Congress, unit: Unit, other_city: Congress) -> dict[str, Any]:
     adjustment = CalendarAdjustment.objects.create(congress=city, date="2027-10-08", kind="holiday", name="国庆节")
     job = FailedJob.objects.create(task_name="renda.core.tasks.deliver_email", arguments=[notification.pk], error="x")
     ballot = _closed_ballot(city, people)
+    suggestion_objects = _replied_suggestion(city, unit, people)
     return {
+        **suggestion_objects,
         "city": city,
         "unit": unit,
         "people": people,
@@ -248,6 +257,89 @@ def _closed_ballot(city: Congress, people: dict[str, User]) -> Any:
     )
     ballot_actions.ballot_open(actor=staff, ballot=ballot)
     return ballot_actions.ballot_close(actor=staff, ballot=ballot, early=True)
+
+
+def _replied_suggestion(city: Congress, unit: Unit, people: dict[str, User]) -> dict[str, Any]:
+    """The deputy's suggestion, assigned by the city's staff to ``unit`` (whose officer and head answer it).
+
+    The unit contested it and asked for more time (both still pending), talked to the deputy and replied.
+    """
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from renda.suggestions import actions as suggestion_actions
+
+    def acting(user: User) -> User:
+        user.active_assignment = user.role_assignments.select_related("unit").get()
+        return user
+
+    deputy, staff = acting(people[Role.DEPUTY]), acting(people[Role.COMMITTEE_STAFF])
+    officer, head = acting(people[Role.UNIT_OFFICER]), acting(people[Role.UNIT_HEAD])
+    suggestion = suggestion_actions.suggestion_create(
+        actor=deputy, congress=city, title="关于增设公交线路的建议", body="建议增设公交线路。", category="urban"
+    )
+    suggestion_actions.suggestion_submit(actor=deputy, suggestion=suggestion)
+    suggestion_actions.suggestion_register(actor=staff, suggestion=suggestion)
+    (assignment,) = suggestion_actions.suggestion_assign(
+        actor=staff, suggestion=suggestion, plan=suggestion_actions.Plan(lead=unit)
+    )
+    dispute = suggestion_actions.dispute_raise(actor=officer, assignment=assignment, reason="不属于本单位职责")
+    extension = suggestion_actions.extension_request(
+        actor=officer,
+        assignment=assignment,
+        requested_due=(assignment.due_at + dt.timedelta(days=30)).date(),
+        reason="情况复杂",
+    )
+    suggestion_actions.communication_add(
+        actor=officer,
+        assignment=assignment,
+        kind="phone",
+        date=timezone.localdate(),
+        participants="代表",
+        content="沟通",
+    )
+    reply = suggestion_actions.reply_prepare(actor=officer, assignment=assignment, category="A", text="已解决。")
+    attachment = suggestion_actions.attachment_add(
+        actor=officer, reply=reply, upload=SimpleUploadedFile("答复.pdf", b"%PDF-1.4 test", "application/pdf")
+    )
+    suggestion_actions.reply_approve(actor=head, reply=reply)
+    for user in (deputy, staff, officer, head):
+        user.active_assignment = None
+    return {
+        "suggestion": suggestion,
+        "assignment": assignment,
+        "dispute": dispute,
+        "extension": extension,
+        "reply": reply,
+        "attachment": attachment,
+    }
+
+
+# URL keyword → the world object it names.
+WORLD_KWARGS = {
+    "suggestion_id": "suggestion",
+    "suggestion_assignment_id": "assignment",
+    "dispute_id": "dispute",
+    "extension_id": "extension",
+    "reply_id": "reply",
+    "attachment_id": "attachment",
+    "motion_id": "motion",
+}
+
+
+def _reverse_with_world(name: str, world: dict[str, Any]) -> str:
+    """Reverse a route whose keywords are among WORLD_KWARGS, trying each one it might take."""
+    from django.urls import NoReverseMatch, reverse
+
+    available = {key: world[obj].pk for key, obj in WORLD_KWARGS.items() if obj in world}
+    for key, value in available.items():
+        try:
+            return reverse(name, kwargs={key: value})
+        except NoReverseMatch:
+            continue
+    return reverse(name)
 
 
 def _snapshot() -> list[Any]:
@@ -287,6 +379,8 @@ def _page_url(name: str, world: dict[str, Any]) -> str:
         kwargs = {"notification_id": world["notification"].pk}
     elif name.startswith("ballots:") and name != "ballots:list":
         kwargs = {"ballot_id": world["ballot"].pk}
+    else:
+        return _reverse_with_world(name, world)
     return reverse(name, kwargs=kwargs)
 
 
@@ -386,7 +480,8 @@ def test_denied_ballot_posts_change_nothing(role: str | None, world: dict[str, A
 
 def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
     return (
-        path.replace("{congress_id}", str(world["city"].pk))
+        path.replace("{suggestion_assignment_id}", str(world["assignment"].pk))
+        .replace("{congress_id}", str(world["city"].pk))
         .replace("{unit_id}", str(world["unit"].pk))
         .replace("{user_id}", str(world["target"].pk))
         .replace("{assignment_id}", str(world["target_role"].pk))
@@ -395,6 +490,12 @@ def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
         .replace("{job_id}", str(world["job"].pk))
         .replace("{adjustment_id}", str(world["adjustment"].pk))
         .replace("{ballot_id}", str(world["ballot"].pk))
+        .replace("{suggestion_id}", str(world["suggestion"].pk))
+        .replace("{suggestion_assignment_id}", str(world["assignment"].pk))
+        .replace("{dispute_id}", str(world["dispute"].pk))
+        .replace("{extension_id}", str(world["extension"].pk))
+        .replace("{reply_id}", str(world["reply"].pk))
+        .replace("{attachment_id}", str(world["attachment"].pk))
     )
 
 
