@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "renda.organizations",
     "renda.ballots",
     "renda.suggestions",
+    "renda.motions",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("ballots/", include("renda.ballots.urls")),
     path("suggestions/", include("renda.suggestions.urls")),
     path("portal/", include("renda.suggestions.urls_portal")),
+    path("motions/", include("renda.motions.urls")),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("todo/", todo_views.todo_list, name="todo_list"),
     path("inbox/", todo_views.inbox, name="inbox"),

@@ -86,6 +86,7 @@ def _register_routers() -> None:
     api.add_router("/", organizations_router)
     api.add_router("/", audit_router)
     api.add_router("/", ballots_router)
+    api.add_router("/", import_module("renda.motions.api").router)
     for module in ("api", "api_stats", "api_public", "api_io"):
         api.add_router("/", import_module(f"renda.suggestions.{module}").router)
 

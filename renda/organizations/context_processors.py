@@ -17,4 +17,17 @@ def active_role(request: HttpRequest) -> dict[str, Any]:
         "all_assignments": active_assignments(user),  # type: ignore[arg-type]
         "can_administer": permissions.can_administer(user),  # type: ignore[arg-type]
         "can_view_audit": permissions.can_view_audit(user),  # type: ignore[arg-type]
+        "suggestion_nav": _suggestion_nav(user),
+    }
+
+
+def _suggestion_nav(user: Any) -> dict[str, bool]:
+    """Which suggestion pages the acting role has: its own work queue, and the congress-wide views."""
+    from renda.suggestions import permissions as suggestion_permissions
+
+    return {
+        "deputy": suggestion_permissions.deputy_congress_id(user) is not None,
+        "staff": suggestion_permissions.staff_congress_id(user) is not None,
+        "reader": suggestion_permissions.reader_congress_id(user) is not None,
+        "unit": suggestion_permissions.acting_unit(user) is not None,
     }

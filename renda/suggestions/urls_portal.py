@@ -2,6 +2,8 @@
 
 from django.urls import URLPattern
 
+from renda.suggestions.views.public import portal_urlpatterns
+
 app_name = "portal"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [*portal_urlpatterns]

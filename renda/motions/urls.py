@@ -1,0 +1,7 @@
+from django.urls import URLPattern
+
+from renda.motions.views import urlpatterns as page_urlpatterns
+
+app_name = "motions"
+
+urlpatterns: list[URLPattern] = [*page_urlpatterns]
