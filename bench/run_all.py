@@ -30,6 +30,7 @@ FULL = {
     "calendar_rate.py": [],
     "todo_page.py": ["--items", "10000", "--requests", "200"],
     "reminder_scan.py": ["--items", "1000000"],
+    "suggestions.py": ["--items", "100000", "--requests", "100"],
 }
 QUICK = {
     "audit_verify.py": ["--events", "20000", "--runs", "1"],
@@ -38,6 +39,7 @@ QUICK = {
     "calendar_rate.py": ["--calls", "20000", "--runs", "1"],
     "todo_page.py": ["--items", "1000", "--requests", "20"],
     "reminder_scan.py": ["--items", "20000"],
+    "suggestions.py": ["--items", "5000", "--requests", "10"],
 }
 
 
