@@ -6,9 +6,9 @@ in ``SearchEntry``; a query is cut the same way and every word must match.
 The words are indexed by the database itself (migration ``0002_search_index``):
 
 - SQLite: the FTS5 table ``suggestions_searchfts`` over ``suggestions_searchentry.tokens``
-  (external content, kept in sync by triggers on insert, update and delete), plus the
-  ``fts5vocab`` table ``suggestions_searchfts_vocab`` that gives each word's document count;
-- PostgreSQL: a GIN index on ``to_tsvector('simple', tokens)``.
+  (external content, kept in sync by triggers on insert, update and delete);
+- PostgreSQL: a GIN index on ``to_tsvector('simple', tokens)``, stored in the generated column
+  ``search_vector`` (not a model field) so that a sequential scan does not recompute it.
 
 Each stored word is one index term on both (the space is the only separator that matters),
 so a query word matches exactly the stored word.
@@ -17,7 +17,7 @@ so a query word matches exactly the stored word.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import rjieba
 from django.db import connection, transaction
@@ -34,9 +34,8 @@ QUERY_MAX_LENGTH = 100
 QUERY_MAX_WORDS = 32
 
 FTS_TABLE = "suggestions_searchfts"
-FTS_VOCAB_TABLE = "suggestions_searchfts_vocab"
-# The PostgreSQL expression the GIN index is built on; queries must repeat it exactly.
-PG_VECTOR = "to_tsvector('simple'::regconfig, tokens)"
+# The PostgreSQL column holding to_tsvector('simple', tokens), with the GIN index on it.
+PG_VECTOR = "search_vector"
 
 
 def tokens(text: str) -> list[str]:
@@ -154,24 +153,3 @@ def search(queryset: QuerySet[Suggestion], query: str) -> QuerySet[Suggestion]:
     sql, params = matching_ids_sql(words)
     matching = RawSQL(sql, params)  # noqa: S611 (the words are bound parameters)
     return queryset.filter(pk__in=matching).order_by("-year", "-pk")
-
-
-def document_frequencies(words: Iterable[str], cap: int = 1000) -> dict[str, int]:
-    """How many entries hold each word (at most ``cap`` on PostgreSQL, where counting is not free)."""
-    unique = list(dict.fromkeys(words))
-    if not unique:
-        return {}
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            marks = ", ".join(["%s"] * len(unique))
-            cursor.execute(f"SELECT term, doc FROM {FTS_VOCAB_TABLE} WHERE term IN ({marks})", unique)  # noqa: S608
-            return {term: int(doc) for term, doc in cursor.fetchall()}
-        if connection.vendor == "postgresql":
-            sql = (
-                "SELECT word, (SELECT count(*) FROM (SELECT 1 FROM suggestions_searchentry"  # noqa: S608
-                f" WHERE {PG_VECTOR} @@ plainto_tsquery('simple'::regconfig, word) LIMIT %s) AS hits)"
-                " FROM unnest(%s::text[]) AS word"
-            )
-            cursor.execute(sql, [cap, unique])
-            return {word: int(count) for word, count in cursor.fetchall()}
-    return {}

@@ -1,11 +1,13 @@
 """Similar earlier items, by Chinese text similarity, for the review queue.
 
-1. The item's words (its ``SearchEntry``) are weighted by tf·idf, with document
-   frequencies from the full-text index; the 8 most informative become the probe.
-2. For each probe word the index gives the items of the same congress that hold it
-   (newest first, at most ``POSTING_CAP``); items holding the most (idf-weighted) probe
-   words become the candidates, at most ``CANDIDATES``.
-3. Each candidate's words are compared with the item's: cosine similarity of tf·idf
+1. Word weights are tf·idf. Document frequencies come from the most recent ``SAMPLE_SIZE``
+   search entries, kept in memory for ``SAMPLE_TTL`` seconds once the corpus is that large:
+   an estimate that costs nothing per call and is the same on SQLite and PostgreSQL.
+2. The item's 8 most informative words (multi-character words first) are the probe. For
+   each, the full-text index gives the items of the same congress holding it (newest first,
+   at most ``POSTING_CAP``); those holding the most idf-weighted probe words become the
+   candidates, at most ``CANDIDATES``.
+3. Each candidate's words are compared with the item's: cosine similarity of the tf·idf
    vectors (0..1). Those scoring at least ``MIN_SCORE`` are returned, best first.
 
 Every query is bounded, so the cost does not grow with the number of items.
@@ -14,17 +16,22 @@ Every query is bounded, so the cost does not grow with the number of items.
 from __future__ import annotations
 
 import math
+import threading
+import time
 from collections import Counter
+from dataclasses import dataclass
 
-from django.db.models.expressions import RawSQL
+from django.db import connection
 
 from renda.suggestions import search
 from renda.suggestions.models import SearchEntry, Status, Suggestion
 
 PROBE_WORDS = 8
-POSTING_CAP = 2000
-CANDIDATES = 60
+POSTING_CAP = 1000
+CANDIDATES = 50
 MIN_SCORE = 0.2
+SAMPLE_SIZE = 2000
+SAMPLE_TTL = 600.0
 
 # Items worth comparing with: submitted, and registered or any later stage of handling.
 COMPARABLE_STATES = (
@@ -38,6 +45,41 @@ COMPARABLE_STATES = (
 )
 
 
+@dataclass(frozen=True)
+class _Frequencies:
+    documents: int
+    counts: dict[str, int]
+    taken_at: float
+
+    def idf(self, word: str) -> float:
+        return math.log((self.documents + 1) / (self.counts.get(word, 0) + 1)) + 1.0
+
+
+_lock = threading.Lock()
+_cached: _Frequencies | None = None
+
+
+def _frequencies() -> _Frequencies:
+    """Document frequencies in the most recent entries.
+
+    A full sample is kept for ``SAMPLE_TTL`` seconds; a smaller corpus is read whole on every
+    call (it is cheap), so the figures are exact while there are few items.
+    """
+    global _cached  # noqa: PLW0603 - a per-process cache of an estimate
+    with _lock:
+        now = time.monotonic()
+        if _cached is not None and now - _cached.taken_at <= SAMPLE_TTL:
+            return _cached
+        counts: Counter[str] = Counter()
+        documents = 0
+        for text in SearchEntry.objects.order_by("-suggestion_id").values_list("tokens", flat=True)[:SAMPLE_SIZE]:
+            counts.update(set(text.split()))
+            documents += 1
+        sample = _Frequencies(documents, dict(counts), now)
+        _cached = sample if documents >= SAMPLE_SIZE else None
+        return sample
+
+
 def _words_of(suggestion: Suggestion) -> list[str]:
     stored = SearchEntry.objects.filter(suggestion_id=suggestion.pk).values_list("tokens", flat=True).first()
     if stored is None:
@@ -45,12 +87,25 @@ def _words_of(suggestion: Suggestion) -> list[str]:
     return stored.split()
 
 
-def _idf(total: int, frequency: float) -> float:
-    return math.log((total + 1) / (frequency + 1)) + 1.0
+def _vector(counts: Counter[str], frequencies: _Frequencies) -> dict[str, float]:
+    return {word: count * frequencies.idf(word) for word, count in counts.items()}
 
 
-def _norm(weights: dict[str, float]) -> float:
-    return math.sqrt(sum(value * value for value in weights.values()))
+def _norm(vector: dict[str, float]) -> float:
+    return math.sqrt(sum(value * value for value in vector.values()))
+
+
+def _holders(word: str, suggestion: Suggestion) -> list[int]:
+    """Comparable items of the item's congress whose entry holds ``word``, newest first, at most POSTING_CAP."""
+    matching, params = search.matching_ids_sql([word])
+    marks = ", ".join(["%s"] * len(COMPARABLE_STATES))
+    sql = (
+        f"SELECT id FROM suggestions_suggestion WHERE id IN ({matching})"  # noqa: S608 - fixed SQL, bound values
+        f" AND congress_id = %s AND status IN ({marks}) AND id <> %s ORDER BY id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, suggestion.congress_id, *COMPARABLE_STATES, suggestion.pk, POSTING_CAP])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def similar_to(suggestion: Suggestion, limit: int = 5) -> list[tuple[Suggestion, float]]:
@@ -58,44 +113,24 @@ def similar_to(suggestion: Suggestion, limit: int = 5) -> list[tuple[Suggestion,
     counts = Counter(_words_of(suggestion))
     if not counts or limit <= 0:
         return []
-    total = max(SearchEntry.objects.count(), 1)
-    frequencies = search.document_frequencies(counts)
-    idf = {word: _idf(total, frequencies.get(word, 0)) for word in counts}
-    weights = {word: count * idf[word] for word, count in counts.items()}
+    frequencies = _frequencies()
+    weights = _vector(counts, frequencies)
+    norm = _norm(weights)
 
-    # The probe: words the index knows, longest-weighted first; single characters say little.
-    known = [word for word in counts if frequencies.get(word, 0) > 0]
-    probe = sorted(known, key=lambda word: (len(word) < 2, -weights[word], word))[:PROBE_WORDS]
-    if not probe:
-        return []
-
-    scope = Suggestion.objects.filter(congress_id=suggestion.congress_id, status__in=COMPARABLE_STATES).exclude(
-        pk=suggestion.pk
-    )
+    # The probe: the most informative words; single characters say little.
+    probe = sorted(counts, key=lambda word: (len(word) < 2, -weights[word], word))[:PROBE_WORDS]
     hits: dict[int, float] = {}
     for word in probe:
-        sql, params = search.matching_ids_sql([word])
-        matching = RawSQL(sql, params)  # noqa: S611 (the word is a bound parameter)
-        ids = scope.filter(pk__in=matching).order_by("-pk").values_list("pk", flat=True)[:POSTING_CAP]
-        for pk in ids:
-            hits[pk] = hits.get(pk, 0.0) + idf[word]
+        for pk in _holders(word, suggestion):
+            hits[pk] = hits.get(pk, 0.0) + frequencies.idf(word)
     if not hits:
         return []
-    candidate_ids = sorted(hits, key=lambda pk: (-hits[pk], -pk))[:CANDIDATES]
-    entries = dict(SearchEntry.objects.filter(suggestion_id__in=candidate_ids).values_list("suggestion_id", "tokens"))
+    candidates = sorted(hits, key=lambda pk: (-hits[pk], -pk))[:CANDIDATES]
 
-    # Words only the candidates hold: their frequency is estimated from the candidates, scaled up.
-    candidate_counts = {pk: Counter(text.split()) for pk, text in entries.items()}
-    pool_frequency: Counter[str] = Counter()
-    for words in candidate_counts.values():
-        pool_frequency.update(word for word in words if word not in idf)
-    scale = total / max(len(candidate_counts) + 1, 1)
-    other_idf = {word: _idf(total, count * scale) for word, count in pool_frequency.items()}
-
-    norm = _norm(weights)
     scored: list[tuple[int, float]] = []
-    for pk, words in candidate_counts.items():
-        vector = {word: count * (idf.get(word) or other_idf[word]) for word, count in words.items()}
+    entries = SearchEntry.objects.filter(suggestion_id__in=candidates).values_list("suggestion_id", "tokens")
+    for pk, text in entries:
+        vector = _vector(Counter(text.split()), frequencies)
         dot = sum(value * weights[word] for word, value in vector.items() if word in weights)
         denominator = norm * _norm(vector)
         score = min(1.0, dot / denominator) if denominator else 0.0

