@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from renda.accounts.models import User
@@ -12,6 +13,17 @@ from renda.core import scheduler, todo
 from renda.core.models import Notification
 from renda.organizations.models import Congress, Unit
 from renda.organizations.roles import Role
+
+
+def _delivered(officer: User) -> bool:
+    """Whether the reminder is there yet. The test database is SQLite's shared in-memory cache, which
+    locks whole tables without waiting: while the scheduler thread writes, a read is refused, not slow."""
+    try:
+        return Notification.objects.filter(recipient=officer).exists()
+    except OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -31,7 +43,7 @@ def test_in_process_scheduler_runs_the_periodic_jobs_without_a_broker(
     assert scheduler.start_in_process_scheduler() is None  # once per process
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not Notification.objects.filter(recipient=officer).exists():
+        while time.monotonic() < deadline and not _delivered(officer):
             time.sleep(0.1)
     finally:
         stop.set()
