@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "renda.ballots",
     "renda.suggestions",
     "renda.motions",
+    "renda.deputies",
+    "renda.livelihood",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +148,8 @@ RENDA_LOGIN_LOCK_MINUTES = int(os.environ.get("RENDA_LOGIN_LOCK_MINUTES", "15"))
 RENDA_PASSWORD_EXPIRY_DAYS = int(os.environ.get("RENDA_PASSWORD_EXPIRY_DAYS", "90"))
 RENDA_SMS_CODE_TTL_SECONDS = 300
 RENDA_SMS_CODE_RESEND_SECONDS = 60
+# Fernet key for personal data encrypted at rest (ID numbers); derived from SECRET_KEY when unset.
+RENDA_FIELD_KEY = os.environ.get("RENDA_FIELD_KEY", "")
 # The log backend writes codes to the log: fine for a demo, never for production, where a
 # gateway adapter must be configured (until then SMS login simply sends nothing).
 RENDA_SMS_BACKEND = os.environ.get(

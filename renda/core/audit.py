@@ -12,7 +12,7 @@ import contextvars
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +124,30 @@ def _locked_head() -> AuditChainHead:
     return head
 
 
+# --- listeners: other processes react to an action inside its transaction ---
+
+AuditListener = Callable[[AuditEvent, "models.Model | None"], None]
+_LISTENERS: dict[str, list[AuditListener]] = {}
+
+
+def register_audit_listener(action: str, listener: AuditListener) -> None:
+    """Call ``listener(event, target)`` after every audit event of ``action``, inside the same transaction.
+
+    The duty record uses this to log a deputy's acts from the processes that
+    perform them (``suggestion.submitted``, ``motion.submitted``...), so the
+    acting process needs no knowledge of its listeners. A listener that raises
+    rolls the action back: nothing is saved half-way.
+    """
+    listeners = _LISTENERS.setdefault(action, [])
+    if listener not in listeners:
+        listeners.append(listener)
+
+
+def unregister_audit_listener(action: str, listener: AuditListener) -> None:
+    if listener in _LISTENERS.get(action, []):
+        _LISTENERS[action].remove(listener)
+
+
 def audit_record(
     *,
     actor: User | None,
@@ -188,6 +212,8 @@ def audit_record(
     head.last_sequence = sequence
     head.last_hash = event_hash
     AuditChainHead.objects.filter(pk=1).update(last_sequence=sequence, last_hash=event_hash)
+    for listener in _LISTENERS.get(action, ()):
+        listener(event, target)
     return event
 
 
