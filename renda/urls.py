@@ -19,6 +19,8 @@ urlpatterns = [
     path("suggestions/", include("renda.suggestions.urls")),
     path("portal/", include("renda.suggestions.urls_portal")),
     path("motions/", include("renda.motions.urls")),
+    path("deputies/", include("renda.deputies.urls")),
+    path("livelihood/", include("renda.livelihood.urls")),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("todo/", todo_views.todo_list, name="todo_list"),
     path("inbox/", todo_views.inbox, name="inbox"),

@@ -89,6 +89,10 @@ def _register_routers() -> None:
     api.add_router("/", import_module("renda.motions.api").router)
     for module in ("api", "api_stats", "api_public", "api_io"):
         api.add_router("/", import_module(f"renda.suggestions.{module}").router)
+    for module in ("api_roster", "api_stations", "api_record", "api_scores", "api_reports"):
+        api.add_router("/", import_module(f"renda.deputies.{module}").router)
+    for module in ("api_cycle", "api_oversight", "api_figures"):
+        api.add_router("/", import_module(f"renda.livelihood.{module}").router)
 
 
 _register_routers()

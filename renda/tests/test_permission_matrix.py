@@ -18,6 +18,7 @@ from renda.accounts.models import User
 from renda.conftest import login_client
 from renda.organizations.models import CalendarAdjustment, Congress, RoleAssignment, Unit
 from renda.organizations.roles import Role
+from renda.tests import world_deputies, world_livelihood
 from renda.tests_support.factories import UserFactory
 
 ALL_ROLES = [role.value for role in Role]
@@ -381,6 +382,8 @@ def world(city: Congress, unit: Unit, other_city: Congress) -> dict[str, Any]:
         "adjustment": adjustment,
         "ballot": ballot,
         "motion": _filed_motion(city, people),
+        **world_deputies.build(city, unit, people),
+        **world_livelihood.build(city, unit, people),
     }
 
 
@@ -508,6 +511,14 @@ WORLD_KWARGS = {
     "attachment_id": "attachment",
     "motion_id": "motion",
 }
+
+# Each later process keeps its rows, objects and route keywords in its own module.
+for _area in (world_deputies, world_livelihood):
+    PAGES.update(_area.PAGES)
+    API.update(_area.API)
+    API_QUERIES.update(_area.API_QUERIES)
+    API_BODIES.update(_area.API_BODIES)
+    WORLD_KWARGS.update(_area.WORLD_KWARGS)
 
 
 def _reverse_with_world(name: str, world: dict[str, Any]) -> str:
@@ -660,7 +671,7 @@ def test_denied_ballot_posts_change_nothing(role: str | None, world: dict[str, A
 
 
 def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
-    return (
+    path = (
         path.replace("{suggestion_assignment_id}", str(world["assignment"].pk))
         .replace("{congress_id}", str(world["city"].pk))
         .replace("{unit_id}", str(world["unit"].pk))
@@ -679,6 +690,10 @@ def _api_path(path: str, world: dict[str, Any], token_id: int) -> str:
         .replace("{attachment_id}", str(world["attachment"].pk))
         .replace("{motion_id}", str(world["motion"].pk))
     )
+    for key, obj in WORLD_KWARGS.items():
+        if obj in world:
+            path = path.replace("{" + key + "}", str(world[obj].pk))
+    return path
 
 
 @pytest.mark.django_db

@@ -27,9 +27,15 @@ class Command(BaseCommand):
                 return
         else:
             build_demo_city(seed=options["seed"])
+            from renda.deputies.demo import build_activity, build_roster
+            from renda.livelihood.demo import build_demo_livelihood
             from renda.suggestions.demo import build_demo_suggestions
 
-            count = build_demo_suggestions(city=Congress.objects.get(code="jiangcheng"), seed=options["seed"])
+            city = Congress.objects.get(code="jiangcheng")
+            build_roster(city=city, seed=options["seed"])
+            count = build_demo_suggestions(city=city, seed=options["seed"])
+            build_activity(city=city, seed=options["seed"])
+            build_demo_livelihood(city=city, seed=options["seed"])
             self.stdout.write(self.style.SUCCESS(f"演示建议已装入：{count} 件，覆盖建议办理的各个环节。"))
             self.stdout.write(self.style.SUCCESS("演示城市已装入：江城市，6 个县区，30 个乡镇街道。"))
         self.stdout.write("")

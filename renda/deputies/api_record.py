@@ -1,0 +1,5 @@
+"""API: record (placeholder until built)."""
+
+from ninja import Router
+
+router = Router(tags=["人大代表"])

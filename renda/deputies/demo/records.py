@@ -1,0 +1,9 @@
+"""Demo step: records (placeholder until built)."""
+
+from __future__ import annotations
+
+from renda.organizations.models import Congress
+
+
+def build(*, city: Congress, seed: int = 2026) -> None:
+    """Fill the demo city's records by the real actions."""

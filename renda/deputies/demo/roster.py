@@ -1,0 +1,9 @@
+"""Demo step: roster (placeholder until built)."""
+
+from __future__ import annotations
+
+from renda.organizations.models import Congress
+
+
+def build(*, city: Congress, seed: int = 2026) -> None:
+    """Fill the demo city's roster by the real actions."""

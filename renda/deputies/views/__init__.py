@@ -1,0 +1,1 @@
+"""Deputies' pages, one module per area; each module exposes ``urlpatterns``."""

@@ -1,0 +1,5 @@
+"""Pages: record (placeholder until built)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,1 @@
+"""Livelihood actions: every state change of the cycle, one module per stage group."""

@@ -1,0 +1,5 @@
+"""API: cycle (placeholder until built)."""
+
+from ninja import Router
+
+router = Router(tags=["民生实事"])

@@ -1,0 +1,1 @@
+"""Livelihood pages, one module per area; each module exposes ``urlpatterns``."""

@@ -1,0 +1,5 @@
+"""Public portal pages of livelihood projects (placeholder until built), served under /portal/."""
+
+from django.urls import URLPattern
+
+portal_urlpatterns: list[URLPattern] = []
