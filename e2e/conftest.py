@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +39,21 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 DEMO_PASSWORD = "Renda#2026"
 DEMO_SEED = 2026
-TIMEOUT_MS = 10_000
+# Busy machines (a shared CI runner) may raise it: RENDA_E2E_TIMEOUT_MS=30000.
+TIMEOUT_MS = int(os.environ.get("RENDA_E2E_TIMEOUT_MS", "10000"))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # WhiteNoise warns once that STATIC_ROOT is missing; the tests serve static files through the finders.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+    # The live server answers from several threads. On SQLite they would share one in-memory database,
+    # where a second concurrent write fails at once ("database table is locked") instead of waiting, as
+    # it does on a file with the busy timeout of production. So the browser tests use a file, like `make run`.
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp(prefix="renda-e2e-")) / "e2e.sqlite3")
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,9 @@ from renda.ballots.models import (
     OptionCode,
     Question,
     TieRule,
+    VoterCode,
 )
+from renda.core import crypto
 from renda.core.audit import audit_record
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.organizations.models import Congress, RoleAssignment
@@ -112,7 +114,10 @@ def ballot_create(
     purpose: str = "",
     target_type: str = "",
     target_id: str = "",
+    code_voters: int | None = None,
 ) -> Ballot:
+    """Create a draft ballot for ``electorate`` (people holding a role in ``congress``), or, with
+    ``code_voters=N`` and an empty electorate, for N people without accounts who vote with one-time codes."""
     if not permissions.can_manage_ballots(actor, congress):
         raise NotPermitted("只有本级人大的工作人员可以发起表决")
     title = _clean_text(title, field_name="title", label="标题", max_length=200)
@@ -142,7 +147,9 @@ def ballot_create(
         if any(spec.options for spec in questions):
             raise InvalidInput("该计票规则的选项是固定的，不能自定", code="fixed_options", field="options")
     user_ids = [user.pk for user in electorate]
-    if not user_ids:
+    if code_voters is not None:
+        _check_code_ballot(code_voters=code_voters, mode=mode, user_ids=user_ids, quorum=quorum)
+    elif not user_ids:
         raise InvalidInput("投票人名单不能为空", code="required", field="electorate")
     if len(set(user_ids)) != len(user_ids):
         raise InvalidInput("投票人名单有重复", code="duplicate", field="electorate")
@@ -153,7 +160,7 @@ def ballot_create(
     )
     if len(members) != len(user_ids):
         raise InvalidInput("投票人须在本级人大担任有效角色", code="wrong_congress", field="electorate")
-    if quorum is not None and not 1 <= quorum <= len(user_ids):
+    if code_voters is None and quorum is not None and not 1 <= quorum <= len(user_ids):
         raise InvalidInput("法定人数须在 1 与投票人数之间", code="invalid_quorum", field="quorum")
 
     ballot = Ballot.objects.create(
@@ -172,6 +179,7 @@ def ballot_create(
         opens_at=opens_at,
         closes_at=closes_at,
         planned_electorate=sorted(user_ids),
+        code_voters=code_voters,
         created_by=actor,
     )
     for order, spec in enumerate(questions, start=1):
@@ -197,9 +205,31 @@ def ballot_create(
         action="ballot.created",
         target=ballot,
         congress=congress,
-        summary={"rule": rule, "mode": mode, "questions": len(questions), "electorate": len(user_ids)},
+        summary={
+            "rule": rule,
+            "mode": mode,
+            "questions": len(questions),
+            "electorate": code_voters if code_voters is not None else len(user_ids),
+            **({"code_voters": code_voters} if code_voters is not None else {}),
+        },
     )
     return ballot
+
+
+MAX_CODE_VOTERS = 5000
+
+
+def _check_code_ballot(*, code_voters: int, mode: str, user_ids: list[int], quorum: int | None) -> None:
+    if not 1 <= code_voters <= MAX_CODE_VOTERS:
+        raise InvalidInput(
+            f"投票码数量须在 1 与 {MAX_CODE_VOTERS} 之间", code="invalid_code_voters", field="code_voters"
+        )
+    if mode != BallotMode.SECRET:
+        raise InvalidInput("凭投票码的表决只能无记名", code="codes_are_secret", field="mode")
+    if user_ids:
+        raise InvalidInput("凭投票码的表决不另列投票人名单", code="codes_and_electorate", field="electorate")
+    if quorum is not None and not 1 <= quorum <= code_voters:
+        raise InvalidInput("法定人数须在 1 与投票码数量之间", code="invalid_quorum", field="quorum")
 
 
 def _locked(ballot: Ballot) -> Ballot:
@@ -229,6 +259,8 @@ def ballot_open(*, actor: User, ballot: Ballot, now: dt.datetime | None = None) 
         raise InvalidTransition("只有草稿状态的表决可以开始", code="invalid_state")
     if now >= ballot.closes_at:
         raise InvalidTransition("投票结束时间已过，无法开始", code="window_passed")
+    if ballot.uses_codes:
+        raise InvalidTransition("凭投票码的表决须在开始时发放投票码", code="needs_codes")
     from renda.accounts.models import User as UserModel
 
     people = list(UserModel.objects.filter(pk__in=ballot.planned_electorate).order_by("pk"))
@@ -252,6 +284,129 @@ def ballot_open(*, actor: User, ballot: Ballot, now: dt.datetime | None = None) 
         summary={"electorate": len(people), "quorum": ballot.quorum},
     )
     return ballot
+
+
+# --- voting codes: people without accounts (e.g. voter representatives rating a deputy) ---
+
+# No 0/O, 1/I/L: a code read off a paper slip is typed without guessing.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def normalise_code(code: str) -> str:
+    """The code as stored: upper case, without the spaces and dashes people type or print."""
+    return "".join(character for character in (code or "").upper() if character not in " -\t\n")
+
+
+def code_hash(code: str) -> str:
+    """A keyed hash (so a database copy alone cannot try every code), distinct from receipt hashes."""
+    normalised = normalise_code(code)
+    return crypto.digest(f"ballot-voter-code:{normalised}") if normalised else ""
+
+
+def format_code(code: str) -> str:
+    """How a code is printed on a slip: two groups of four."""
+    return f"{code[:4]}-{code[4:]}"
+
+
+def _new_codes(count: int) -> list[str]:
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
+        if len(codes) == count:
+            # A clash with another ballot's code is astronomically rare; draw again rather than fail.
+            taken = set(
+                VoterCode.objects.filter(code_hash__in=[code_hash(code) for code in codes]).values_list(
+                    "code_hash", flat=True
+                )
+            )
+            codes = {code for code in codes if code_hash(code) not in taken}
+    return sorted(codes)
+
+
+@transaction.atomic
+def ballot_open_with_codes(*, actor: User, ballot: Ballot, now: dt.datetime | None = None) -> tuple[Ballot, list[str]]:
+    """Open a code ballot and issue its one-time voting codes.
+
+    Returns the clear codes, this once: only their keyed hashes are stored, so lost codes cannot be shown
+    again. The electorate for quorum and majority is the number of codes.
+    """
+    if not permissions.can_manage_ballot(actor, ballot):
+        raise NotPermitted("只有本级人大的工作人员可以开始表决")
+    now = now or timezone.now()
+    ballot = _locked(ballot)
+    if ballot.status != BallotStatus.DRAFT:
+        raise InvalidTransition("只有草稿状态的表决可以开始", code="invalid_state")
+    if now >= ballot.closes_at:
+        raise InvalidTransition("投票结束时间已过，无法开始", code="window_passed")
+    if ballot.code_voters is None:
+        raise InvalidTransition("该表决有投票人名单，不发放投票码", code="no_codes")
+    codes = _new_codes(ballot.code_voters)
+    VoterCode.objects.bulk_create(
+        [VoterCode(ballot=ballot, code_hash=code_hash(code)) for code in codes], batch_size=1000
+    )
+    if ballot.quorum is None:
+        ballot.quorum = counting.default_quorum(ballot.code_voters)
+    ballot.status = BallotStatus.OPEN
+    ballot.opened_at = now
+    ballot.save(update_fields=["quorum", "status", "opened_at"])
+    audit_record(
+        actor=actor,
+        action="ballot.opened",
+        target=ballot,
+        congress=ballot.congress,
+        summary={"electorate": ballot.code_voters, "quorum": ballot.quorum, "codes_issued": len(codes)},
+    )
+    return ballot, codes
+
+
+def find_voter_code(code: str) -> VoterCode:
+    """The code's row, or InvalidInput; says nothing about other codes."""
+    hashed = code_hash(code)
+    voter_code = (
+        VoterCode.objects.filter(code_hash=hashed).select_related("ballot").first()
+        if len(normalise_code(code)) == CODE_LENGTH
+        else None
+    )
+    if voter_code is None:
+        raise InvalidInput("投票码无效，请核对纸条上的投票码后重新输入", code="invalid_code", field="code")
+    return voter_code
+
+
+def check_code_usable(voter_code: VoterCode, *, now: dt.datetime | None = None) -> None:
+    """Refuse a used code, a ballot not open, or a time outside the window (409)."""
+    now = now or timezone.now()
+    ballot = voter_code.ballot
+    if voter_code.used:
+        raise InvalidTransition("这个投票码已经使用过，每个投票码只能投一次", code="code_used", field="code")
+    if ballot.status != BallotStatus.OPEN:
+        raise InvalidTransition("本次测评未在进行中", code="ballot_not_open")
+    if not ballot.opens_at <= now < ballot.closes_at:
+        raise InvalidTransition("现在不在投票时间内", code="outside_window")
+
+
+@transaction.atomic
+def code_vote_cast(*, code: str, choices: Mapping[int, Sequence[int]], now: dt.datetime | None = None) -> str:
+    """Record one secret ballot paper for a one-time voting code. Returns a receipt code, shown once.
+
+    The code is the voter's only credential. It is spent by a conditional update in this transaction
+    (``used`` false → true must change exactly one row), so the same code sent twice at once records
+    one sheet. Nothing links the code to the sheet: the sheet gets its own random receipt.
+    """
+    now = now or timezone.now()
+    voter_code = find_voter_code(code)
+    ballot = _share_locked(voter_code.ballot)
+    voter_code.ballot = ballot
+    check_code_usable(voter_code, now=now)
+    marked = _clean_choices(ballot, choices)
+    spent = VoterCode.objects.filter(pk=voter_code.pk, used=False).update(used=True)
+    if spent != 1:
+        raise InvalidTransition("这个投票码已经使用过，每个投票码只能投一次", code="code_used", field="code")
+    receipt = secrets.token_urlsafe(16)
+    sheet = BallotSheet.objects.create(ballot=ballot, receipt_hash=receipt_hash(receipt))
+    BallotMark.objects.bulk_create([BallotMark(sheet=sheet, option=option) for option in marked])
+    audit_record(actor=None, action="ballot.code_vote_cast", target=ballot, congress=ballot.congress)
+    return receipt
 
 
 # --- vote ---
@@ -324,10 +479,14 @@ def vote_cast(
 
 
 def compute_tally(ballot: Ballot) -> dict[str, Any]:
-    """Count once, in the database, with aggregates."""
-    electorate = ElectorateMember.objects.filter(ballot=ballot).count()
+    """Count once, in the database, with aggregates. A code ballot's electorate is its number of codes."""
     sheets = BallotSheet.objects.filter(ballot=ballot).count()
-    voters = BallotVoter.objects.filter(ballot=ballot).count()
+    if ballot.code_voters is not None:
+        electorate = ballot.code_voters
+        voters = VoterCode.objects.filter(ballot=ballot, used=True).count()
+    else:
+        electorate = ElectorateMember.objects.filter(ballot=ballot).count()
+        voters = BallotVoter.objects.filter(ballot=ballot).count()
     option_rows = (
         Option.objects.filter(question__ballot=ballot)
         .annotate(votes=Count("marks"))

@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from renda.accounts.models import User
-from renda.ballots import actions, permissions, queries
-from renda.ballots.models import Ballot, BallotStatus, BallotVoter, ElectorateMember
-from renda.core.errors import InvalidInput, InvalidTransition
+from renda.ballots import actions, permissions, queries, throttle
+from renda.ballots.models import Ballot, BallotStatus, BallotVoter
+from renda.core.errors import DomainError, InvalidInput, InvalidTransition
 from renda.organizations.models import Congress
 
 router = Router(tags=["表决 Ballots"])
@@ -53,10 +53,14 @@ class BallotOut(Schema):
     opens_at: dt.datetime
     closes_at: dt.datetime
     status: str
+    code_voters: int | None = Field(None, description="凭投票码投票时的投票码数量（即应投票人数）")
     electorate_size: int
     voters: int
     has_voted: bool
     questions: list[QuestionOut]
+    voter_codes: list[str] = Field(
+        default_factory=list, description="只在开始凭码表决的响应中返回一次的投票码明文；系统不保存明文"
+    )
 
 
 class BallotSummaryOut(Schema):
@@ -70,7 +74,7 @@ class BallotSummaryOut(Schema):
     closes_at: dt.datetime
 
 
-def ballot_out(ballot: Ballot, user: User) -> BallotOut:
+def ballot_out(ballot: Ballot, user: User, *, voter_codes: list[str] | None = None) -> BallotOut:
     questions = [
         QuestionOut(
             id=question.pk,
@@ -83,11 +87,6 @@ def ballot_out(ballot: Ballot, user: User) -> BallotOut:
         )
         for question in ballot.questions.prefetch_related("options")
     ]
-    electorate_size = (
-        ElectorateMember.objects.filter(ballot=ballot).count()
-        if ballot.status != BallotStatus.DRAFT
-        else len(ballot.planned_electorate)
-    )
     return BallotOut(
         id=ballot.pk,
         congress_id=ballot.congress_id,
@@ -105,10 +104,12 @@ def ballot_out(ballot: Ballot, user: User) -> BallotOut:
         opens_at=ballot.opens_at,
         closes_at=ballot.closes_at,
         status=ballot.status,
-        electorate_size=electorate_size,
-        voters=BallotVoter.objects.filter(ballot=ballot).count(),
+        code_voters=ballot.code_voters,
+        electorate_size=queries.electorate_size(ballot),
+        voters=queries.ballots_cast(ballot),
         has_voted=BallotVoter.objects.filter(ballot=ballot, user=user).exists(),
         questions=questions,
+        voter_codes=voter_codes or [],
     )
 
 
@@ -134,6 +135,9 @@ class BallotIn(Schema):
     target_id: str = Field("", max_length=60)
     questions: list[QuestionIn] = Field(..., max_length=200)
     electorate: list[int] = Field(..., max_length=5000)
+    code_voters: int | None = Field(
+        None, ge=1, le=5000, description="凭投票码投票（无账号的选民代表等）：投票码数量；此时 electorate 须为空"
+    )
 
 
 @router.get("/ballots", response=list[BallotSummaryOut], summary="我可见的表决（本级工作人员，或我在投票人名单中）")
@@ -170,6 +174,7 @@ def create_ballot(request: HttpRequest, payload: BallotIn) -> Status[BallotOut]:
         target_id=payload.target_id,
         questions=[actions.QuestionSpec(text=q.text, options=q.options) for q in payload.questions],
         electorate=users,
+        code_voters=payload.code_voters,
     )
     return Status(201, ballot_out(ballot, actor))
 
@@ -180,10 +185,17 @@ def get_ballot(request: HttpRequest, ballot_id: int) -> BallotOut:
     return ballot_out(permissions.get_ballot_for_view(user, ballot_id), user)
 
 
-@router.post("/ballots/{ballot_id}/open", response=BallotOut, summary="开始表决，冻结投票人名单（工作人员）")
+@router.post(
+    "/ballots/{ballot_id}/open",
+    response=BallotOut,
+    summary="开始表决，冻结投票人名单；凭码表决则生成投票码，只在此响应中返回一次（工作人员）",
+)
 def open_ballot(request: HttpRequest, ballot_id: int) -> BallotOut:
     actor = _user(request)
     ballot = permissions.get_ballot_for_manage(actor, ballot_id)
+    if ballot.uses_codes:
+        opened, codes = actions.ballot_open_with_codes(actor=actor, ballot=ballot)
+        return ballot_out(opened, actor, voter_codes=codes)
     return ballot_out(actions.ballot_open(actor=actor, ballot=ballot), actor)
 
 
@@ -259,3 +271,83 @@ class ReceiptStatusOut(Schema):
 def check_receipt(request: HttpRequest, ballot_id: int, query: Query[ReceiptQuery]) -> dict[str, Any]:
     ballot = permissions.get_ballot_for_view(_user(request), ballot_id)
     return queries.receipt_status(ballot=ballot, code=query.code)
+
+
+# --- voting with a one-time code: public, no login ---
+
+
+class CodeQuery(Schema):
+    code: str = Field("", max_length=40, description="纸条上的投票码")
+
+
+class CodeBallotOut(Schema):
+    title: str
+    rule: str
+    k: int | None
+    closes_at: dt.datetime
+    questions: list[QuestionOut]
+
+
+class CodeVoteIn(Schema):
+    code: str = Field(..., max_length=40, description="纸条上的投票码")
+    choices: list[ChoiceIn] = Field(..., max_length=200)
+
+
+def _usable_code(request: HttpRequest, code: str) -> Ballot:
+    try:
+        throttle.check_code_attempts(request)
+        voter_code = actions.find_voter_code(code)
+        actions.check_code_usable(voter_code)
+    except DomainError as error:
+        throttle.note_code_failure(request, error)
+        raise
+    return voter_code.ballot
+
+
+@router.get(
+    "/voter-codes/ballot",
+    response=CodeBallotOut,
+    auth=None,
+    summary="凭投票码查看要投的表决（无需登录；投票码错误、已用或不在投票时间内时拒绝）",
+)
+def code_ballot(request: HttpRequest, query: Query[CodeQuery]) -> CodeBallotOut:
+    ballot = _usable_code(request, query.code)
+    return CodeBallotOut(
+        title=ballot.title,
+        rule=ballot.rule,
+        k=ballot.k,
+        closes_at=ballot.closes_at,
+        questions=[
+            QuestionOut(
+                id=question.pk,
+                text=question.text,
+                order=question.order,
+                options=[
+                    OptionOut(id=option.pk, label=option.label, code=option.code, order=option.order)
+                    for option in question.options.all()
+                ],
+            )
+            for question in queries.questions_with_options(ballot)
+        ],
+    )
+
+
+@router.post(
+    "/voter-codes/vote",
+    response={201: ReceiptOut},
+    auth=None,
+    summary="凭投票码投票（无需登录，不记名，每码一次）；回执码只显示这一次",
+)
+def code_vote(request: HttpRequest, payload: CodeVoteIn) -> Status[ReceiptOut]:
+    _usable_code(request, payload.code)
+    choices: dict[int, list[int]] = {}
+    for choice in payload.choices:
+        if choice.question_id in choices:
+            raise InvalidInput("同一事项只能出现一次", code="duplicate_question", field="choices")
+        choices[choice.question_id] = choice.option_ids
+    try:
+        receipt = actions.code_vote_cast(code=payload.code, choices=choices)
+    except DomainError as error:
+        throttle.note_code_failure(request, error)
+        raise
+    return Status(201, ReceiptOut(receipt=receipt))

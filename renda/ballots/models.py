@@ -90,6 +90,8 @@ class Ballot(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=BallotStatus.choices, default=BallotStatus.DRAFT)
     # The people named at creation; copied into ElectorateMember (and frozen) when the ballot opens.
     planned_electorate = models.JSONField(_("拟定投票人"), default=list, blank=True)
+    # A ballot of people without accounts: this many one-time voting codes are issued at opening (see VoterCode).
+    code_voters = models.PositiveIntegerField(_("投票码数量"), null=True, blank=True)
     tally = models.JSONField(_("计票"), null=True, blank=True)
     result = models.JSONField(_("结果"), null=True, blank=True)
     valid = models.BooleanField(_("结果有效"), null=True, blank=True)
@@ -113,11 +115,19 @@ class Ballot(models.Model):
             models.CheckConstraint(
                 condition=Q(status=BallotStatus.CLOSED) | Q(tally__isnull=True), name="ballot_tally_only_when_closed"
             ),
+            # A voting code names nobody, so a code ballot can only be secret.
+            models.CheckConstraint(
+                condition=Q(code_voters__isnull=True) | Q(mode=BallotMode.SECRET), name="ballot_codes_are_secret"
+            ),
         ]
         indexes = [models.Index(fields=["congress", "status"])]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def uses_codes(self) -> bool:
+        return self.code_voters is not None
 
 
 class Question(models.Model):
@@ -222,3 +232,23 @@ class BallotVoter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ballot_id}:{self.user_id}"
+
+
+class VoterCode(models.Model):
+    """One one-time voting code of a code ballot: only its keyed hash, and whether it was used.
+
+    No time, no sheet, no order of use: the row says that a code exists and was spent, never what it chose.
+    ``used`` flips in the vote's transaction by a conditional update, so a code counts once.
+    """
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="voter_codes", verbose_name=_("表决"))
+    code_hash = models.CharField(max_length=64, unique=True)
+    used = models.BooleanField(_("已使用"), default=False)
+
+    class Meta:
+        verbose_name = _("投票码")
+        verbose_name_plural = _("投票码")
+        indexes = [models.Index(fields=["ballot", "used"])]
+
+    def __str__(self) -> str:
+        return f"{self.ballot_id}:{self.pk}"

@@ -18,6 +18,7 @@ from renda.ballots.models import (
     BallotVoter,
     ElectorateMember,
     Question,
+    VoterCode,
 )
 
 if TYPE_CHECKING:
@@ -64,12 +65,16 @@ def ballots_for_list(user: User) -> list[Ballot]:
 
 
 def electorate_size(ballot: Ballot) -> int:
+    if ballot.code_voters is not None:
+        return ballot.code_voters
     if ballot.status == BallotStatus.DRAFT:
         return len(ballot.planned_electorate)
     return ElectorateMember.objects.filter(ballot=ballot).count()
 
 
 def ballots_cast(ballot: Ballot) -> int:
+    if ballot.code_voters is not None:
+        return VoterCode.objects.filter(ballot=ballot, used=True).count()
     return BallotVoter.objects.filter(ballot=ballot).count()
 
 
@@ -155,3 +160,15 @@ def result_rows(ballot: Ballot) -> dict[str, Any] | None:
         "max": cast or 1,
         "questions": questions,
     }
+
+
+def codes_of_ballot(ballot: Ballot, codes: list[str], *, unused_only: bool = True) -> list[str]:
+    """Those of ``codes`` (clear) that are this ballot's voting codes (and, by default, still unused)."""
+    from renda.ballots.actions import code_hash
+
+    hashes = {code: code_hash(code) for code in codes}
+    rows = VoterCode.objects.filter(ballot=ballot, code_hash__in=list(hashes.values()))
+    if unused_only:
+        rows = rows.filter(used=False)
+    known = set(rows.values_list("code_hash", flat=True))
+    return [code for code, hashed in hashes.items() if hashed in known]

@@ -6,15 +6,17 @@ actions do every change, ``queries`` reads what the templates show.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from renda.accounts.models import User
-from renda.ballots import actions, permissions, queries
+from renda.ballots import actions, permissions, queries, slips, throttle
 from renda.ballots.models import Ballot
 from renda.core.errors import DomainError, InvalidInput
 from renda.core.views import perform
@@ -88,8 +90,95 @@ def ballot_detail(request: HttpRequest, ballot_id: int) -> HttpResponse:
 def ballot_open(request: HttpRequest, ballot_id: int) -> HttpResponse:
     user = _user(request)
     ballot = permissions.get_ballot_for_manage(user, ballot_id)
+    if ballot.uses_codes:
+        try:
+            ballot, codes = actions.ballot_open_with_codes(actor=user, ballot=ballot)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("ballots:detail", ballot_id=ballot.pk)
+        return render_code_slips(request, ballot, codes)
     perform(request, lambda: actions.ballot_open(actor=user, ballot=ballot), success=_("表决已开始，投票人名单已确定"))
     return redirect("ballots:detail", ballot_id=ballot.pk)
+
+
+def render_code_slips(
+    request: HttpRequest, ballot: Ballot, codes: list[str], *, back_url: str = "", template: str = ""
+) -> HttpResponse:
+    """The one page that ever shows a code ballot's clear codes: printable slips, and a Word download."""
+    context = {
+        "ballot": ballot,
+        "slips": slips.slips_for(request, codes),
+        "public_url": request.build_absolute_uri(reverse("ballots:code_vote")),
+        "back_url": back_url or reverse("ballots:detail", kwargs={"ballot_id": ballot.pk}),
+    }
+    response = render(request, template or "ballots/code_slips_page.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@login_required
+@require_POST
+def code_slips(request: HttpRequest, ballot_id: int) -> HttpResponse:
+    """The slips as a Word file, from the codes the staff member's page posts back (nothing is stored)."""
+    ballot = permissions.get_ballot_for_manage(_user(request), ballot_id)
+    posted = slips.clean_posted_codes(request.POST.getlist("code"))
+    known = queries.codes_of_ballot(ballot, posted)
+    if not posted or len(known) != len(posted) or len(posted) > actions.MAX_CODE_VOTERS:
+        return render(
+            request,
+            "errors/400.html",
+            {"message": _("投票码无效或已使用，无法生成投票纸条")},
+            status=400,
+        )
+    content = slips.slips_docx(
+        ballot,
+        slips.slips_for(request, known),
+        public_url=request.build_absolute_uri(reverse("ballots:code_vote")),
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = f'attachment; filename="ballot-{ballot.pk}-codes.docx"'
+    add_never_cache_headers(response)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def code_vote(request: HttpRequest) -> HttpResponse:
+    """The public voting page for people with a one-time code: no login, secret ballot only.
+
+    GET without a code asks for one; GET with ``?code=`` (the QR link) shows the questions; POST casts.
+    Wrong or used codes and times outside the window are refused with a message, and nothing is recorded.
+    """
+    code = (request.POST.get("code") if request.method == "POST" else request.GET.get("code")) or ""
+    context: dict[str, object] = {"code": actions.normalise_code(code)[:40], "selected": set()}
+    if not code.strip():
+        return _code_page(request, context)
+    try:
+        throttle.check_code_attempts(request)
+        voter_code = actions.find_voter_code(code)
+        actions.check_code_usable(voter_code)
+    except DomainError as error:
+        throttle.note_code_failure(request, error)
+        return _code_page(request, {**context, "error": error}, status=error.status_code)
+    ballot = voter_code.ballot
+    context.update({"ballot": ballot, "questions": queries.questions_with_options(ballot)})
+    if request.method != "POST":
+        return _code_page(request, context)
+    selected: set[int] = set()
+    try:
+        choices, selected = _choices_from_post(request, ballot)
+        receipt = actions.code_vote_cast(code=code, choices=choices)
+    except DomainError as error:
+        throttle.note_code_failure(request, error)
+        return _code_page(request, {**context, "error": error, "selected": selected}, status=error.status_code)
+    return _code_page(request, {"ballot": ballot, "receipt": receipt, "code": ""})
+
+
+def _code_page(request: HttpRequest, context: dict[str, object], *, status: int = 200) -> HttpResponse:
+    response = render(request, "ballots/code_vote.html", context, status=status)
+    add_never_cache_headers(response)
+    return response
 
 
 @login_required

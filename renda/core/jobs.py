@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,36 @@ class JobReport:
     escalated_to_supervisors: int = 0
     sms_released: int = 0
     notification_ids: list[int] = field(default_factory=list)
+    # Name of each registered process job → what it returned (or "failed: …").
+    process_jobs: dict[str, Any] = field(default_factory=dict)
+
+
+# --- jobs of the processes (scores, model retraining, spike alerts, monthly reports...) ---
+
+PeriodicJob = Callable[[dt.datetime], Any]
+_PERIODIC_JOBS: dict[str, PeriodicJob] = {}
+
+
+def register_periodic_job(name: str, job: PeriodicJob) -> None:
+    """Run ``job(now)`` on every scheduler interval (Celery beat or the in-process thread).
+
+    A job decides for itself whether there is anything to do at ``now`` (once a day,
+    on the 1st of the month...) and must be idempotent: the scheduler may call it
+    often, and twice for the same moment. One job failing does not stop the others.
+    """
+    existing = _PERIODIC_JOBS.get(name)
+    if existing is not None and existing is not job:
+        raise ValueError(f"a periodic job named {name!r} is already registered")
+    _PERIODIC_JOBS[name] = job
+
+
+def _run_process_jobs(now: dt.datetime, report: JobReport) -> None:
+    for name, job in sorted(_PERIODIC_JOBS.items()):
+        try:
+            report.process_jobs[name] = job(now)
+        except Exception as exc:  # one process's failure must not stop reminders or the other jobs
+            logger.exception("Periodic job %s failed", name)
+            report.process_jobs[name] = f"failed: {exc.__class__.__name__}"
 
 
 @dataclass(frozen=True)
@@ -241,5 +271,6 @@ def run_periodic_jobs(now: dt.datetime | None = None) -> JobReport:
     emails, sms = pending_delivery_ids(now)
     _enqueue(emails, sms)
     report.sms_released = len(sms)
+    _run_process_jobs(now, report)
     logger.info("Periodic jobs: %s", report)
     return report

@@ -18,6 +18,8 @@ def active_role(request: HttpRequest) -> dict[str, Any]:
         "can_administer": permissions.can_administer(user),  # type: ignore[arg-type]
         "can_view_audit": permissions.can_view_audit(user),  # type: ignore[arg-type]
         "suggestion_nav": _suggestion_nav(user),
+        "deputies_nav": _deputies_nav(user),
+        "livelihood_nav": _livelihood_nav(user),
     }
 
 
@@ -30,4 +32,27 @@ def _suggestion_nav(user: Any) -> dict[str, bool]:
         "staff": suggestion_permissions.staff_congress_id(user) is not None,
         "reader": suggestion_permissions.reader_congress_id(user) is not None,
         "unit": suggestion_permissions.acting_unit(user) is not None,
+    }
+
+
+def _deputies_nav(user: Any) -> dict[str, bool]:
+    """The deputies' pages of the acting role: a deputy's own file, staff's and leaders' congress-wide pages."""
+    from renda.deputies import permissions as deputy_permissions
+
+    return {
+        "deputy": deputy_permissions.own_profile(user) is not None,
+        "staff": deputy_permissions.staff_congress_id(user) is not None,
+        "reader": deputy_permissions.reader_congress_id(user) is not None,
+        "station": deputy_permissions.acting_station(user) is not None,
+    }
+
+
+def _livelihood_nav(user: Any) -> dict[str, bool]:
+    """Livelihood projects: everyone of the congress who takes part reads the cycles; lead units see their queue."""
+    from renda.livelihood import permissions as livelihood_permissions
+
+    unit = livelihood_permissions.acting_unit(user)
+    return {
+        "cycles": livelihood_permissions.cycle_congress_id_for_reading(user) is not None,
+        "unit": unit is not None,
     }

@@ -68,6 +68,8 @@ PAGES: dict[str, tuple[str, Any]] = {
     "ballots:screen": ("GET", BALLOT_VIEWERS),
     "ballots:open": ("POST", BALLOT_STAFF),
     "ballots:close": ("POST", BALLOT_STAFF),
+    "ballots:code_vote": ("GET", ANYONE),  # the public page for one-time voting codes (test_code_voters.py)
+    "ballots:code_slips": ("POST", BALLOT_STAFF),
     # --- suggestions (the world's item: led by the deputy, assigned to the unit, replied) ---
     "suggestions:stats": ("GET", SUGGESTION_STAFF | {Role.LEADER}),
     "suggestions:stats_export": ("GET", SUGGESTION_STAFF | {Role.LEADER}),
@@ -194,6 +196,9 @@ API: dict[str, Any] = {
     "POST /api/v1/ballots/{ballot_id}/votes": BALLOT_ELECTORATE,
     "GET /api/v1/ballots/{ballot_id}/result": BALLOT_VIEWERS,
     "GET /api/v1/ballots/{ballot_id}/receipt": BALLOT_VIEWERS,
+    # Public, no login: the answer depends on the code (test_code_voters.py).
+    "GET /api/v1/voter-codes/ballot": "flow",
+    "POST /api/v1/voter-codes/vote": ANYONE,
     "GET /api/v1/suggestions/stats": SUGGESTION_STAFF | {Role.LEADER},
     "GET /api/v1/suggestions/stats.xlsx": SUGGESTION_STAFF | {Role.LEADER},
     "GET /api/v1/suggestions/ledger.xlsx": SUGGESTION_STAFF | {Role.LEADER},
@@ -569,7 +574,7 @@ def _page_url(name: str, world: dict[str, Any]) -> str:
         kwargs = {"job_id": world["job"].pk}
     elif name == "notification_read":
         kwargs = {"notification_id": world["notification"].pk}
-    elif name.startswith("ballots:") and name != "ballots:list":
+    elif name.startswith("ballots:") and name not in ("ballots:list", "ballots:code_vote"):
         kwargs = {"ballot_id": world["ballot"].pk}
     else:
         return _reverse_with_world(name, world)
@@ -717,6 +722,8 @@ def test_api_by_role(role: str | None, world: dict[str, Any]) -> None:
             else:
                 assert response.status_code in (403, 404), (operation, role)
             continue
+        if rule == ANYONE:
+            continue  # public writes (e.g. a vote with a one-time code) are covered by their own tests
         if rule in (LOGGED_IN,) and role is not None:
             continue  # allowed writes on one's own account are covered by the accounts tests
         if isinstance(rule, set) and role in rule:
