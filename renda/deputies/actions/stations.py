@@ -129,7 +129,7 @@ def station_update(
 ) -> Station:
     if not permissions.can_manage_station(actor, station):
         raise NotPermitted("只有本站工作人员或人大工作机构可以修改站点信息")
-    station = Station.objects.select_for_update().select_related("unit__congress").get(pk=station.pk)
+    station = Station.objects.select_for_update(of=("self",)).select_related("unit__congress").get(pk=station.pk)
     station.address, station.opening_hours, station.phone = _clean_details(address, opening_hours, phone)
     station.is_public = bool(is_public)
     station.save(update_fields=["address", "opening_hours", "phone", "is_public"])
@@ -185,7 +185,7 @@ def reception_record(*, actor: User, reception: ReceptionDay, citizens_received:
         raise NotPermitted("只有本站工作人员或人大工作机构可以登记接待情况")
     # The congress and its ancestors come along: the entries are filed by walking up from the station's congress.
     reception = (
-        ReceptionDay.objects.select_for_update()
+        ReceptionDay.objects.select_for_update(of=("self",))
         .select_related("station__unit__congress__parent__parent")
         .get(pk=reception.pk)
     )
@@ -229,7 +229,11 @@ def reception_record(*, actor: User, reception: ReceptionDay, citizens_received:
 def reception_cancel(*, actor: User, reception: ReceptionDay, reason: str = "") -> ReceptionDay:
     if not permissions.can_manage_station(actor, reception.station):
         raise NotPermitted("只有本站工作人员或人大工作机构可以取消接待日")
-    reception = ReceptionDay.objects.select_for_update().select_related("station__unit__congress").get(pk=reception.pk)
+    reception = (
+        ReceptionDay.objects.select_for_update(of=("self",))
+        .select_related("station__unit__congress")
+        .get(pk=reception.pk)
+    )
     if reception.status != ReceptionDay.Status.PLANNED:
         raise InvalidTransition(
             f"接待日当前状态为“{reception.get_status_display()}”，不能取消", code="invalid_state", field="status"
