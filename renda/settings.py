@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "renda.motions",
     "renda.deputies",
     "renda.livelihood",
+    "renda.opinions",
+    "renda.insight",
 ]
 
 MIDDLEWARE = [

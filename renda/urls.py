@@ -21,6 +21,8 @@ urlpatterns = [
     path("motions/", include("renda.motions.urls")),
     path("deputies/", include("renda.deputies.urls")),
     path("livelihood/", include("renda.livelihood.urls")),
+    path("opinions/", include("renda.opinions.urls")),
+    path("insight/", include("renda.insight.urls")),
     path("audit/", audit_views.audit_list, name="audit_list"),
     path("todo/", todo_views.todo_list, name="todo_list"),
     path("inbox/", todo_views.inbox, name="inbox"),

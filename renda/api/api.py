@@ -93,6 +93,10 @@ def _register_routers() -> None:
         api.add_router("/", import_module(f"renda.deputies.{module}").router)
     for module in ("api_cycle", "api_oversight", "api_figures"):
         api.add_router("/", import_module(f"renda.livelihood.{module}").router)
+    for module in ("api_loop", "api_public", "api_staff", "api_search", "api_dashboard"):
+        api.add_router("/", import_module(f"renda.opinions.{module}").router)
+    for module in ("api_routing", "api_topics"):
+        api.add_router("/", import_module(f"renda.insight.{module}").router)
 
 
 _register_routers()

@@ -20,6 +20,7 @@ def active_role(request: HttpRequest) -> dict[str, Any]:
         "suggestion_nav": _suggestion_nav(user),
         "deputies_nav": _deputies_nav(user),
         "livelihood_nav": _livelihood_nav(user),
+        "opinions_nav": _opinions_nav(user),
     }
 
 
@@ -55,4 +56,17 @@ def _livelihood_nav(user: Any) -> dict[str, bool]:
     return {
         "cycles": livelihood_permissions.cycle_congress_id_for_reading(user) is not None,
         "unit": unit is not None,
+    }
+
+
+def _opinions_nav(user: Any) -> dict[str, bool]:
+    """Citizens' opinions: triage and the ledger for staff, the dashboard for readers, a unit's queue, entry."""
+    from renda.opinions import permissions as opinion_permissions
+
+    return {
+        "triage": opinion_permissions.triage_congress_id(user) is not None,
+        "reader": opinion_permissions.reader_congress_id(user) is not None,
+        "unit": opinion_permissions.acting_unit(user) is not None,
+        "entry": opinion_permissions.acting_station(user) is not None
+        or opinion_permissions.acting_deputy(user) is not None,
     }

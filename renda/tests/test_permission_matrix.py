@@ -18,7 +18,7 @@ from renda.accounts.models import User
 from renda.conftest import login_client
 from renda.organizations.models import CalendarAdjustment, Congress, RoleAssignment, Unit
 from renda.organizations.roles import Role
-from renda.tests import world_deputies, world_livelihood
+from renda.tests import world_deputies, world_livelihood, world_opinions
 from renda.tests_support.factories import UserFactory
 
 ALL_ROLES = [role.value for role in Role]
@@ -389,6 +389,7 @@ def world(city: Congress, unit: Unit, other_city: Congress) -> dict[str, Any]:
         "motion": _filed_motion(city, people),
         **world_deputies.build(city, unit, people),
         **world_livelihood.build(city, unit, people),
+        **world_opinions.build(city, unit, people),
     }
 
 
@@ -518,12 +519,18 @@ WORLD_KWARGS = {
 }
 
 # Each later process keeps its rows, objects and route keywords in its own module.
-for _area in (world_deputies, world_livelihood):
-    PAGES.update(_area.PAGES)
-    API.update(_area.API)
-    API_QUERIES.update(_area.API_QUERIES)
-    API_BODIES.update(_area.API_BODIES)
-    WORLD_KWARGS.update(_area.WORLD_KWARGS)
+# A keyword or route two areas both define would silently name the wrong object (ids only sometimes agree).
+for _area in (world_deputies, world_livelihood, world_opinions):
+    for _mine, _theirs in (
+        (PAGES, _area.PAGES),
+        (API, _area.API),
+        (API_QUERIES, _area.API_QUERIES),
+        (API_BODIES, _area.API_BODIES),
+        (WORLD_KWARGS, _area.WORLD_KWARGS),
+    ):
+        _clash = set(_mine) & set(_theirs)
+        assert not _clash, f"{_area.__name__} redefines {sorted(_clash)}"
+        _mine.update(_theirs)
 
 
 def _reverse_with_world(name: str, world: dict[str, Any]) -> str:

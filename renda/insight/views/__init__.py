@@ -1,0 +1,1 @@
+"""Insight pages; each module exposes ``urlpatterns``."""

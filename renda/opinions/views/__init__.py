@@ -1,0 +1,1 @@
+"""Opinion pages, one module per audience; each exposes ``urlpatterns``."""
