@@ -24,6 +24,17 @@ def _fast_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_insight_caches() -> None:
+    # Per-process caches keyed by database ids (a congress's words and rules, a model's classifiers):
+    # tests reuse ids, so one test's cached words must not leak into the next.
+    from renda.insight import routing, tokens
+
+    routing.forget_rules()
+    tokens.forget_dictionary()
+    routing._classifiers.cache_clear()
+
+
 @pytest.fixture
 def city(db: None) -> Congress:
     return factories.CongressFactory(name="江城市人民代表大会", code="city", level="city")

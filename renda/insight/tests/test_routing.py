@@ -31,13 +31,6 @@ LEVEL_FLOOR = 0.67
 UNIT_FLOOR = 0.44
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> None:
-    routing.forget_rules()
-    tokens.forget_dictionary()
-    routing._classifiers.cache_clear()
-
-
 def _acting(user: User) -> User:
     """The person as an action sees them in a request: acting in their one role."""
     user.active_assignment = user.role_assignments.select_related("congress", "unit").get()  # type: ignore[attr-defined]
