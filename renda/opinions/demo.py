@@ -578,21 +578,22 @@ def _hotline_imports(builder: _Builder, end: dt.date, per_month: int) -> int:
     return made
 
 
+# The demo keeps the reports of the last few finished months (each takes about a second: its charts).
+DEMO_REPORT_MONTHS = 3
+
+
 def _monthly_reports(city: Congress, clock: _Clock, latest: dt.datetime) -> int:
     from renda.insight.report import monthly_report_generate
 
     today = timezone.localdate(latest)
-    made = 0
-    for number in range(1, 13):
-        month = dt.date(YEAR, number, 1)
+    months = [dt.date(YEAR, number, 1) for number in range(1, 13)]
+    finished = [month for month in months if (month + dt.timedelta(days=32)).replace(day=1) <= today]
+    for month in finished[-DEMO_REPORT_MONTHS:]:
         following = (month + dt.timedelta(days=32)).replace(day=1)
-        if following > today:
-            break
         moment = min(_moment(following, 1, 0), latest)
         clock.at(moment)
         monthly_report_generate(actor=None, congress=city, month=month, now=moment)
-        made += 1
-    return made
+    return len(finished[-DEMO_REPORT_MONTHS:])
 
 
 @transaction.atomic
