@@ -2,16 +2,16 @@
 
 Only failures count (a wrong or spent code), so fifty voter representatives voting from the
 same hall network never trip it; someone trying codes one after another does. The counter
-lives in the cache for a short window; it slows guessing down, the code space does the rest.
+(``renda.core.throttle``) lives in the cache for a short window; it slows guessing down, the code
+space does the rest.
 """
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest
 
+from renda.core import throttle
 from renda.core.errors import DomainError
-from renda.core.middleware import client_ip
 
 CODE_FAILURE_LIMIT = 20
 CODE_FAILURE_WINDOW_SECONDS = 10 * 60
@@ -24,22 +24,16 @@ class TooManyAttempts(DomainError):
 
 
 def _key(request: HttpRequest) -> str:
-    return f"ballots:code-failures:{client_ip(request) or 'unknown'}"
+    return f"ballots:code-failures:{throttle.request_ip_hash(request)}"
 
 
 def check_code_attempts(request: HttpRequest) -> None:
     """Refuse (429) a client that has failed too many codes lately."""
-    if int(cache.get(_key(request), 0)) >= CODE_FAILURE_LIMIT:
+    if throttle.exceeded(_key(request), CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_SECONDS):
         raise TooManyAttempts("输入错误的投票码次数过多，请 10 分钟后再试，或向工作人员求助")
 
 
 def note_code_failure(request: HttpRequest, error: DomainError) -> None:
     """Count a refusal that was about the code itself (wrong or already used)."""
-    if error.code not in COUNTED_CODES:
-        return
-    key = _key(request)
-    cache.add(key, 0, CODE_FAILURE_WINDOW_SECONDS)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, CODE_FAILURE_WINDOW_SECONDS)
+    if error.code in COUNTED_CODES:
+        throttle.hit(_key(request), CODE_FAILURE_LIMIT, CODE_FAILURE_WINDOW_SECONDS)

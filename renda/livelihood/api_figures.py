@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from renda.core.errors import InvalidInput, InvalidTransition
+from renda.core.throttle import TooManyRequests
 from renda.livelihood import stats
 from renda.livelihood.actions.cycle import proposal_submit
 from renda.livelihood.models import Field as ProjectField
@@ -383,7 +384,7 @@ class ProposalOut(Schema):
 )
 def portal_propose(request: HttpRequest, payload: ProposalIn) -> Status[Any]:
     if public.rate_limited(request):
-        raise public.TooManyRequests("提交过于频繁，请一小时后再试")
+        raise TooManyRequests("提交过于频繁，请一小时后再试")
     cycle = public.soliciting_cycles(timezone.localdate()).filter(pk=payload.cycle_id).first()
     if cycle is None:
         raise InvalidTransition("该年度不在项目建议征集期内", code="not_soliciting")

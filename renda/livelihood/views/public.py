@@ -33,8 +33,8 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from renda.core import throttle
 from renda.core.errors import DomainError
-from renda.core.middleware import client_ip
 from renda.livelihood.actions.cycle import proposal_submit
 from renda.livelihood.models import (
     Cycle,
@@ -81,13 +81,6 @@ PROPOSALS_PER_WINDOW = 10
 RATE_WINDOW_SECONDS = 3600
 CAPTCHA_MAX_AGE_SECONDS = 1800
 CAPTCHA_SALT = "renda.livelihood.portal.captcha"
-
-
-class TooManyRequests(DomainError):
-    """The address sent too many proposals in the window."""
-
-    status_code = 429
-    default_code = "rate_limited"
 
 
 # --- what the public may read ---
@@ -258,15 +251,8 @@ def captcha_check(token: str, answer: str) -> str | None:
 
 def rate_limited(request: HttpRequest) -> bool:
     """Count this attempt for the client address; True once it is over the limit of the window."""
-    window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
-    key = f"livelihood:propose:{client_ip(request) or 'unknown'}:{window}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS)
-        count = 1
-    return count > PROPOSALS_PER_WINDOW
+    key = f"livelihood:propose:{throttle.request_ip_hash(request)}"
+    return not throttle.hit(key, PROPOSALS_PER_WINDOW, RATE_WINDOW_SECONDS)
 
 
 class ProposalForm(forms.Form):
