@@ -24,30 +24,22 @@ from django.http import Http404
 
 from renda.core import errors
 from renda.deputies.models import DeputyProfile, DeputyTerm, Station
-from renda.organizations.permissions import acting_role
+from renda.organizations.permissions import READER_ROLES, STAFF_ROLES, acting_role, congress_acting_as
 from renda.organizations.roles import Role
 
 if TYPE_CHECKING:
     from renda.accounts.models import User
     from renda.organizations.models import Congress
 
-STAFF_ROLES = frozenset({Role.COMMITTEE_STAFF, Role.STAFF_ADMIN})
-
 
 def staff_congress_id(user: User | None) -> int | None:
     """The congress whose deputies the user manages now (its committee staff or administrator)."""
-    assignment = acting_role(user)
-    if assignment is None or assignment.role not in STAFF_ROLES:
-        return None
-    return assignment.congress_id
+    return congress_acting_as(user, STAFF_ROLES)
 
 
 def reader_congress_id(user: User | None) -> int | None:
     """The congress whose deputies' files and figures the user reads now (staff and leaders)."""
-    assignment = acting_role(user)
-    if assignment is None or assignment.role not in STAFF_ROLES | {Role.LEADER}:
-        return None
-    return assignment.congress_id
+    return congress_acting_as(user, READER_ROLES)
 
 
 def own_profile(user: User | None) -> DeputyProfile | None:

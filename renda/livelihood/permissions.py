@@ -25,14 +25,13 @@ from django.http import Http404
 
 from renda.livelihood.models import Cycle, CycleStatus, Project, Proposal
 from renda.organizations.models import UnitKind
-from renda.organizations.permissions import acting_role
+from renda.organizations.permissions import READER_ROLES, STAFF_ROLES, acting_role, congress_acting_as
 from renda.organizations.roles import Role
 
 if TYPE_CHECKING:
     from renda.accounts.models import User
     from renda.organizations.models import Unit
 
-STAFF_ROLES = frozenset({Role.COMMITTEE_STAFF, Role.STAFF_ADMIN})
 UNIT_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD})
 # Unit kinds that belong to the people's government: they read the cycles and carry out the projects.
 GOVERNMENT_UNIT_KINDS = frozenset(
@@ -47,20 +46,12 @@ MEMBER_ROLES = frozenset({Role.DEPUTY, Role.SC_MEMBER})
 
 def staff_congress_id(user: User | None) -> int | None:
     """The congress whose cycles the user runs now (committee staff or staff administrator)."""
-    assignment = acting_role(user)
-    # Only the 人大工作机构 runs the session side...
-    if assignment is None or assignment.role not in STAFF_ROLES:
-        return None
-    # ...of the congress they hold the role in, not of the congresses below it.
-    return assignment.congress_id
+    return congress_acting_as(user, STAFF_ROLES)
 
 
 def reader_congress_id(user: User | None) -> int | None:
     """The congress whose every cycle, proposal and project the user may read now (staff and leaders)."""
-    assignment = acting_role(user)
-    if assignment is None or assignment.role not in STAFF_ROLES | {Role.LEADER}:
-        return None
-    return assignment.congress_id
+    return congress_acting_as(user, READER_ROLES)
 
 
 def acting_unit(user: User | None) -> Unit | None:

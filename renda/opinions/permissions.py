@@ -23,7 +23,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from renda.opinions.models import TRACKING_ALPHABET, UNIT_STATES, Dispatch, Opinion
-from renda.organizations.permissions import acting_role
+from renda.organizations.permissions import acting_role, congress_acting_as
 from renda.organizations.roles import Role
 
 if TYPE_CHECKING:
@@ -39,18 +39,12 @@ UNIT_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD})
 
 def triage_congress_id(user: User | None) -> int | None:
     """The congress whose every opinion the user triages now: its committee staff."""
-    assignment = acting_role(user)
-    if assignment is None or assignment.role != Role.COMMITTEE_STAFF:
-        return None
-    return assignment.congress_id
+    return congress_acting_as(user, {Role.COMMITTEE_STAFF})
 
 
 def reader_congress_id(user: User | None) -> int | None:
     """The congress whose every opinion the user may read now: committee staff and leaders."""
-    assignment = acting_role(user)
-    if assignment is None or assignment.role not in {Role.COMMITTEE_STAFF, Role.LEADER}:
-        return None
-    return assignment.congress_id
+    return congress_acting_as(user, {Role.COMMITTEE_STAFF, Role.LEADER})
 
 
 def acting_unit(user: User | None) -> Unit | None:

@@ -27,6 +27,20 @@ def acting_role(user: User | None) -> RoleAssignment | None:
     return getattr(user, "active_assignment", None)
 
 
+# The 人大工作机构: committee staff and the staff administrator act for their congress.
+STAFF_ROLES = frozenset({Role.COMMITTEE_STAFF, Role.STAFF_ADMIN})
+# Those who read every item of their congress: the staff and the leaders.
+READER_ROLES = STAFF_ROLES | {Role.LEADER}
+
+
+def congress_acting_as(user: User | None, roles: frozenset[str] | set[str]) -> int | None:
+    """The congress the user acts for now in one of ``roles`` (only that congress, not those below it)."""
+    assignment = acting_role(user)
+    if assignment is None or assignment.role not in roles:
+        return None
+    return assignment.congress_id
+
+
 def _scope_ids(assignment: RoleAssignment) -> set[int]:
     cached: set[int] | None = getattr(assignment, "_scope_cache", None)
     if cached is None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from renda.organizations.permissions import acting_role
+from renda.organizations.permissions import READER_ROLES, STAFF_ROLES, acting_role, congress_acting_as
 from renda.organizations.roles import Role
 from renda.suggestions.models import (
     Assignment,
@@ -36,26 +36,17 @@ if TYPE_CHECKING:
     from renda.accounts.models import User
     from renda.organizations.models import Congress, Unit
 
-STAFF_ROLES = frozenset({Role.COMMITTEE_STAFF, Role.STAFF_ADMIN})
 UNIT_ROLES = frozenset({Role.UNIT_OFFICER, Role.UNIT_HEAD})
 
 
 def staff_congress_id(user: User | None) -> int | None:
     """The congress whose suggestions the user reviews and assigns now (交办机构)."""
-    assignment = acting_role(user)
-    # Only committee staff and the staff administrator act as the 交办机构...
-    if assignment is None or assignment.role not in STAFF_ROLES:
-        return None
-    # ...of the congress they hold the role in, not of the congresses below it.
-    return assignment.congress_id
+    return congress_acting_as(user, STAFF_ROLES)
 
 
 def reader_congress_id(user: User | None) -> int | None:
     """The congress whose every submitted suggestion the user may read now (staff and leaders)."""
-    assignment = acting_role(user)
-    if assignment is None or assignment.role not in STAFF_ROLES | {Role.LEADER}:
-        return None
-    return assignment.congress_id
+    return congress_acting_as(user, READER_ROLES)
 
 
 def acting_unit(user: User | None) -> Unit | None:
