@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -25,15 +25,16 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from renda.accounts.models import User
-from renda.core import crypto
+from renda.core import crypto, sheets
 from renda.core.audit import audit_record
 from renda.core.errors import DomainError, InvalidInput, NotPermitted
+from renda.core.sheets import SheetReport, SheetRow
 from renda.deputies import permissions
 from renda.deputies.actions import roster as actions
 from renda.deputies.models import DeputyProfile, DeputyStatus, DeputyTerm, Gender, Occupation, Party
 from renda.organizations.models import Congress, RoleAssignment, Unit, UnitKind
 from renda.organizations.roles import Role
-from renda.suggestions.importing import RowError, read_upload
+from renda.suggestions.importing import read_upload
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -112,45 +113,18 @@ TEMPLATE_DISPOSITION = "attachment; filename=\"deputy-roster-template.xlsx\"; fi
 
 
 @dataclass
-class RosterRow:
+class RosterRow(SheetRow):
     """One data row: what it says, what it resolves to, and what is wrong with it (``RowError`` per column)."""
 
-    row: int
     name: str = ""
     card_number: str = ""
     person: actions.PersonData | None = None
     term: actions.TermData | None = None
     user: User | None = None
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(column, message))
 
 
-@dataclass
-class RosterReport:
-    congress: Congress
-    rows: list[RosterRow]
-
-    @property
-    def valid_rows(self) -> list[RosterRow]:
-        return [row for row in self.rows if row.ok]
-
-    @property
-    def invalid_rows(self) -> list[RosterRow]:
-        return [row for row in self.rows if not row.ok]
-
-    @property
-    def valid(self) -> int:
-        return len(self.valid_rows)
-
-    @property
-    def invalid(self) -> int:
-        return len(self.invalid_rows)
+class RosterReport(SheetReport[RosterRow]):
+    """The checked rows of one roster sheet (``renda.core.sheets``)."""
 
 
 @dataclass(frozen=True)
@@ -223,16 +197,7 @@ def template_workbook() -> bytes:
 # --- reading the file ---
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
+_text = sheets.cell_text
 
 
 def _date(value: object, column: str) -> dt.date | None:
@@ -249,43 +214,13 @@ def _date(value: object, column: str) -> dt.date | None:
         raise InvalidInput(f"{column}“{_text(value)}”无效，请写成 2022-01-01 的格式", code="invalid_date") from None
 
 
-def _open_sheet(data: bytes) -> Worksheet:
-    from openpyxl import load_workbook
-
-    message = "文件不是有效的 Excel 文件，请上传 .xlsx 格式（可用模板另存）"
-    if not data.startswith(b"PK"):
-        raise InvalidInput(message, code="invalid_file", field="file")
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet: Worksheet = workbook.worksheets[0]
-    except Exception as error:  # a broken zip or XML can raise almost anything; all mean "not an .xlsx"
-        raise InvalidInput(message, code="invalid_file", field="file") from error
-    return sheet
-
-
 def _data_rows(sheet: Worksheet) -> Iterator[tuple[int, dict[str, object]]]:
     rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise InvalidInput("表格是空的，请使用导入模板填写", code="empty", field="file")
-    columns: dict[str, int] = {}
-    for index, value in enumerate(header):
-        name = _text(value).lstrip("*＊").strip()
-        if name and name not in columns:
-            columns[name] = index
-    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
-    if missing:
-        raise InvalidInput(
-            f"表格缺少“{missing[0]}”列，请使用导入模板（第一行为列名）", code="missing_column", field="file"
-        )
-    count = 0
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(_text(value) == "" for value in values):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise InvalidInput(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件导入", code="too_many_rows", field="file")
-        yield number, {name: (values[index] if index < len(values) else None) for name, index in columns.items()}
+    return sheets.data_rows(rows, _header, empty_message="表格是空的，请使用导入模板填写", max_rows=MAX_ROWS)
+
+
+def _header(cells: Sequence[object]) -> dict[str, int]:
+    return sheets.named_columns(cells, REQUIRED_COLUMNS)
 
 
 # --- checking rows ---
@@ -417,7 +352,7 @@ def check_rows(rows: Iterable[tuple[int, dict[str, object]]], *, congress: Congr
 
 def parse(file: bytes | IO[bytes] | Any, *, congress: Congress) -> RosterReport:
     """Read the sheet and check every row; saves nothing. A file that cannot be read is InvalidInput("file")."""
-    return check_rows(_data_rows(_open_sheet(read_upload(file))), congress=congress)
+    return check_rows(_data_rows(sheets.open_xlsx(read_upload(file))), congress=congress)
 
 
 # --- the import (one transaction, bulk inserts) ---

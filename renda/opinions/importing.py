@@ -45,8 +45,10 @@ from typing import IO, TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from renda.core import sheets
 from renda.core.audit import audit_record
 from renda.core.errors import DomainError, InvalidInput, NotPermitted
+from renda.core.sheets import RowError
 from renda.deputies.actions.roster import validate_phone
 from renda.opinions import permissions
 from renda.opinions.actions import opinion_submit
@@ -54,7 +56,7 @@ from renda.opinions.actions._common import ADDRESS_MAX, NAME_MAX, TEXT_MAX, TEXT
 from renda.opinions.actions.intake import EXTERNAL_ID_MAX, IMPORTED_SOURCES
 from renda.opinions.models import Category, Opinion, Source
 from renda.organizations.models import Congress, congress_subtree_ids
-from renda.suggestions.importing import ImportReport, ImportRow, RowError
+from renda.suggestions.importing import ImportReport, ImportRow
 
 if TYPE_CHECKING:
     from renda.accounts.models import User
@@ -71,7 +73,7 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = sheets.MAX_ROWS
 
 COL_EXTERNAL_ID = "工单编号"
 COL_RECEIVED_AT = "来电时间"
@@ -154,28 +156,9 @@ class OpinionImportReport(ImportReport):
 # --- reading the file ---
 
 
-def _too_big() -> InvalidInput:
-    return InvalidInput(
-        f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请分成几个文件导入", code="too_large", field="file"
-    )
-
-
 def read_upload(file: bytes | IO[bytes] | Any) -> bytes:
     """The upload's content, refusing anything over the size limit before reading it all."""
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    else:
-        size = getattr(file, "size", None)
-        if isinstance(size, int) and size > MAX_FILE_BYTES:
-            raise _too_big()
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise _too_big()
-    if not data:
-        raise InvalidInput("请选择要导入的文件（.csv 或 .xlsx）", code="required", field="file")
-    return data
+    return sheets.read_upload(file, max_bytes=MAX_FILE_BYTES, empty_message="请选择要导入的文件（.csv 或 .xlsx）")
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -259,18 +242,7 @@ def _header(cells: Sequence[object]) -> dict[str, int]:
 
 
 def _data_rows(rows: Iterator[Sequence[object]]) -> Iterator[tuple[int, dict[str, object]]]:
-    header = next(rows, None)
-    if header is None or all(_text(value) == "" for value in header):
-        raise InvalidInput("文件是空的", code="empty", field="file")
-    columns = _header(header)
-    count = 0
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(_text(value) == "" for value in values):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise InvalidInput(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件导入", code="too_many_rows", field="file")
-        yield number, {name: (values[index] if index < len(values) else None) for name, index in columns.items()}
+    return sheets.data_rows(rows, _header, empty_message="文件是空的", max_rows=MAX_ROWS)
 
 
 # --- checking rows ---

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -21,8 +21,10 @@ from urllib.parse import quote
 from django.db import transaction
 from django.utils import timezone
 
+from renda.core import sheets
 from renda.core.audit import audit_record
 from renda.core.errors import InvalidInput, NotPermitted
+from renda.core.sheets import SheetReport, SheetRow
 from renda.organizations.models import CongressSession, RoleAssignment, UnitKind
 from renda.organizations.roles import Role
 from renda.suggestions import permissions, search
@@ -41,7 +43,8 @@ if TYPE_CHECKING:
     from renda.organizations.models import Congress, Unit
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = sheets.MAX_ROWS
+EMPTY_SHEET = "表格是空的，请使用导入模板填写"
 
 COL_TITLE = "标题"
 COL_BODY = "内容"
@@ -75,17 +78,10 @@ _NAME_WITH_PHONE = re.compile(r"^(?P<name>.+?)\s*[（(]\s*(?P<phone>[\d\s+-]+)\s
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
 
-@dataclass(frozen=True)
-class RowError:
-    column: str
-    message: str
-
-
 @dataclass
-class ImportRow:
+class ImportRow(SheetRow):
     """One data row of the sheet: what it says, what it resolves to, and what is wrong with it."""
 
-    row: int
     title: str = ""
     body: str = ""
     category: str = ""
@@ -95,36 +91,10 @@ class ImportRow:
     lead_name: str = ""
     cosigners: list[User] = field(default_factory=list)
     submitted_on: dt.date | None = None
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append(RowError(column, message))
 
 
-@dataclass
-class ImportReport:
-    congress: Congress
-    rows: list[ImportRow]
-
-    @property
-    def valid_rows(self) -> list[ImportRow]:
-        return [row for row in self.rows if row.ok]
-
-    @property
-    def invalid_rows(self) -> list[ImportRow]:
-        return [row for row in self.rows if not row.ok]
-
-    @property
-    def valid(self) -> int:
-        return len(self.valid_rows)
-
-    @property
-    def invalid(self) -> int:
-        return len(self.invalid_rows)
+class ImportReport(SheetReport[ImportRow]):
+    """The checked rows of one sheet (``renda.core.sheets``)."""
 
 
 # --- the template ---
@@ -182,84 +152,14 @@ def template_workbook() -> bytes:
 
 def read_upload(file: bytes | IO[bytes] | Any) -> bytes:
     """The upload's content, refusing anything over the size limit before reading it all."""
-    if isinstance(file, bytes | bytearray):
-        data = bytes(file)
-    else:
-        size = getattr(file, "size", None)
-        if isinstance(size, int) and size > MAX_FILE_BYTES:
-            raise _too_big()
-        if hasattr(file, "seek"):
-            file.seek(0)
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise _too_big()
-    if not data:
-        raise InvalidInput("请选择要导入的 Excel 文件（.xlsx）", code="required", field="file")
-    return data
+    return sheets.read_upload(file, max_bytes=MAX_FILE_BYTES, empty_message="请选择要导入的 Excel 文件（.xlsx）")
 
 
-def _too_big() -> InvalidInput:
-    return InvalidInput(
-        f"文件超过 {MAX_FILE_BYTES // (1024 * 1024)} MB，请分成几个文件导入", code="too_large", field="file"
-    )
+_text = sheets.cell_text
 
 
-def _open_sheet(data: bytes) -> Any:
-    from openpyxl import load_workbook
-
-    if not data.startswith(b"PK"):
-        raise InvalidInput(
-            "文件不是有效的 Excel 文件，请上传 .xlsx 格式（可用模板另存）", code="invalid_file", field="file"
-        )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        return workbook.worksheets[0]
-    except Exception as error:  # a broken zip or XML can raise almost anything; all mean "not an .xlsx"
-        raise InvalidInput(
-            "文件不是有效的 Excel 文件，请上传 .xlsx 格式（可用模板另存）", code="invalid_file", field="file"
-        ) from error
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _header(cells: Iterable[object]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, value in enumerate(cells):
-        name = _text(value).lstrip("*＊").strip()
-        if name and name not in columns:
-            columns[name] = index
-    missing = [column for column in REQUIRED_COLUMNS if column not in columns]
-    if missing:
-        raise InvalidInput(
-            f"表格缺少“{missing[0]}”列，请使用导入模板（第一行为列名）", code="missing_column", field="file"
-        )
-    return columns
-
-
-def _data_rows(sheet: Any) -> Iterator[tuple[int, dict[str, object]]]:
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise InvalidInput("表格是空的，请使用导入模板填写", code="empty", field="file")
-    columns = _header(header)
-    count = 0
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(_text(value) == "" for value in values):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise InvalidInput(f"一次最多导入 {MAX_ROWS} 行，请分成几个文件导入", code="too_many_rows", field="file")
-        yield number, {name: (values[index] if index < len(values) else None) for name, index in columns.items()}
+def _header(cells: Sequence[object]) -> dict[str, int]:
+    return sheets.named_columns(cells, REQUIRED_COLUMNS)
 
 
 # --- resolving names ---
@@ -409,11 +309,12 @@ def _check_duplicates(congress: Congress, rows: list[ImportRow]) -> None:
 
 def parse(file: bytes | IO[bytes] | Any, *, congress: Congress) -> ImportReport:
     """Read the sheet and check every row; saves nothing. A file that cannot be read is InvalidInput("file")."""
-    sheet = _open_sheet(read_upload(file))
+    sheet = sheets.open_xlsx(read_upload(file))
     deputies = _Deputies(congress)
     sessions = _sessions(congress)
     rows: list[ImportRow] = []
-    for number, values in _data_rows(sheet):
+    lines = sheets.data_rows(sheet.iter_rows(values_only=True), _header, empty_message=EMPTY_SHEET, max_rows=MAX_ROWS)
+    for number, values in lines:
         row = ImportRow(row=number)
         row.title = _check_text(row, COL_TITLE, values.get(COL_TITLE), TITLE_MAX)
         row.body = _check_text(row, COL_BODY, values.get(COL_BODY), BODY_MAX)

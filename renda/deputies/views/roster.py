@@ -8,14 +8,9 @@ Staff of a congress manage its roster; its leaders read it; a deputy sees only t
 from __future__ import annotations
 
 import datetime as dt
-import re
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -31,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.accounts.models import User
 from renda.core.errors import DomainError, InvalidInput
+from renda.core.pending_uploads import PendingUploads
 from renda.core.views import render_form_error
 from renda.deputies import composition as composition_module
 from renda.deputies import permissions, roster_io
@@ -41,9 +37,7 @@ from renda.suggestions.importing import read_upload
 
 PAGE_SIZE = 30
 ALL = gettext_lazy("全部")
-SESSION_KEY = "roster_imports"
-TOKEN_MAX_AGE = 24 * 60 * 60
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PENDING = PendingUploads(session_key="roster_imports", prefix="roster-", suffix=".xlsx")
 
 
 def _user(request: HttpRequest) -> User:
@@ -382,49 +376,6 @@ def term_status(request: HttpRequest, term_id: int) -> HttpResponse:
 # --- import, export, template ---
 
 
-def _folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _keep(request: HttpRequest, data: bytes, congress: Congress) -> str:
-    token = secrets.token_urlsafe(24)
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"roster-{token}.xlsx").write_bytes(data)
-    now = time.time()
-    kept = {
-        key: value
-        for key, value in request.session.get(SESSION_KEY, {}).items()
-        if now - float(value.get("at", 0)) < TOKEN_MAX_AGE
-    }
-    kept[token] = {"user": _user(request).pk, "congress": congress.pk, "at": now}
-    request.session[SESSION_KEY] = kept
-    return token
-
-
-def _kept_file(request: HttpRequest, token: str, congress: Congress) -> Path:
-    gone = InvalidInput(_("上传的文件已失效（超过一天或已导入），请重新上传"), code="expired", field="file")
-    entry = request.session.get(SESSION_KEY, {}).get(token) if _TOKEN.match(token) else None
-    if (
-        not isinstance(entry, dict)
-        or entry.get("user") != _user(request).pk
-        or entry.get("congress") != congress.pk
-        or time.time() - float(entry.get("at", 0)) >= TOKEN_MAX_AGE
-    ):
-        raise gone
-    stored = _folder() / f"roster-{token}.xlsx"
-    if not stored.is_file():
-        raise gone
-    return stored
-
-
-def _drop(request: HttpRequest, token: str) -> None:
-    (_folder() / f"roster-{token}.xlsx").unlink(missing_ok=True)
-    kept = dict(request.session.get(SESSION_KEY, {}))
-    kept.pop(token, None)
-    request.session[SESSION_KEY] = kept
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest) -> HttpResponse:
@@ -439,7 +390,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         token = request.POST.get("token", "")
         report = None
         try:
-            stored = _kept_file(request, token, congress)
+            stored, _kept = PENDING.kept(request, token, congress)
             report = roster_io.parse(stored.read_bytes(), congress=congress)
             result = roster_io.roster_import(
                 actor=_user(request), congress=congress, report=report, valid_only=step == "import_valid"
@@ -447,7 +398,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             context.update(error=error, report=report, token=token if report is not None else "")
             return render(request, template, context, status=_status(error))
-        _drop(request, token)
+        PENDING.drop(request, token)
         messages.success(request, _("已导入 %(count)d 名代表") % {"count": result.profiles})
         return redirect("deputies:roster")
     upload = request.FILES.get("file")
@@ -459,7 +410,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         context["error"] = error
         return render(request, template, context, status=_status(error))
-    context.update(report=report, token=_keep(request, data, congress))
+    context.update(report=report, token=PENDING.keep(request, data, congress))
     return render(request, template, context)
 
 

@@ -1,20 +1,14 @@
 """The Excel import for the 交办机构: upload, a row-by-row report, then import (all, or only the valid rows).
 
-The uploaded file is kept between the report and the confirmation under
-``MEDIA_ROOT/imports/<token>.xlsx``; the token travels in a hidden field and the session
-remembers who uploaded it, so only the uploader can import it, within a day. On
+The uploaded file waits between the report and the confirmation as ``renda.core.pending_uploads``
+keeps it (``MEDIA_ROOT/imports/<token>.xlsx``; only the uploader can import it, within a day). On
 confirmation the file is read and checked again (people or sessions may have changed).
 """
 
 from __future__ import annotations
 
-import re
-import secrets
-import time
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -26,12 +20,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from renda.accounts.models import User
 from renda.core.errors import DomainError, InvalidInput
+from renda.core.pending_uploads import PendingUploads
 from renda.organizations.models import Congress
 from renda.suggestions import importing, permissions
 
-SESSION_KEY = "suggestion_imports"
-TOKEN_MAX_AGE = 24 * 60 * 60
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PENDING = PendingUploads(session_key="suggestion_imports", suffix=".xlsx")
 TEMPLATE = "suggestions/import.html"
 
 
@@ -44,67 +37,6 @@ def _staff_congress(request: HttpRequest) -> Congress:
     if congress_id is None:
         raise PermissionDenied
     return Congress.objects.get(pk=congress_id)
-
-
-def _folder() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _forget_old_files() -> None:
-    """Files of imports never confirmed are of no use after a day."""
-    folder = _folder()
-    if not folder.is_dir():
-        return
-    limit = time.time() - TOKEN_MAX_AGE
-    for stored in folder.glob("*.xlsx"):
-        try:
-            if stored.stat().st_mtime < limit:
-                stored.unlink()
-        except OSError:
-            continue
-
-
-def _keep(request: HttpRequest, data: bytes, congress: Congress) -> str:
-    _forget_old_files()
-    token = secrets.token_urlsafe(24)
-    folder = _folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{token}.xlsx").write_bytes(data)
-    now = time.time()
-    kept: dict[str, dict[str, Any]] = {
-        key: value
-        for key, value in request.session.get(SESSION_KEY, {}).items()
-        if now - float(value.get("at", 0)) < TOKEN_MAX_AGE
-    }
-    kept[token] = {"user": _user(request).pk, "congress": congress.pk, "at": now}
-    request.session[SESSION_KEY] = kept
-    return token
-
-
-def _kept_file(request: HttpRequest, token: str, congress: Congress) -> Path:
-    """The file this person uploaded under ``token``, or an error asking them to upload it again."""
-    gone = InvalidInput(_("上传的文件已失效（超过一天或已导入），请重新上传"), code="expired", field="file")
-    if not _TOKEN.match(token):
-        raise gone
-    entry = request.session.get(SESSION_KEY, {}).get(token)
-    if (
-        not isinstance(entry, dict)
-        or entry.get("user") != _user(request).pk
-        or entry.get("congress") != congress.pk
-        or time.time() - float(entry.get("at", 0)) >= TOKEN_MAX_AGE
-    ):
-        raise gone
-    stored = _folder() / f"{token}.xlsx"
-    if not stored.is_file():
-        raise gone
-    return stored
-
-
-def _drop(request: HttpRequest, token: str) -> None:
-    (_folder() / f"{token}.xlsx").unlink(missing_ok=True)
-    kept = dict(request.session.get(SESSION_KEY, {}))
-    kept.pop(token, None)
-    request.session[SESSION_KEY] = kept
 
 
 def _after_import() -> str:
@@ -133,7 +65,7 @@ def _check(request: HttpRequest, congress: Congress) -> HttpResponse:
         report = importing.parse(data, congress=congress)
     except DomainError as error:
         return _page(request, congress, error=error, status=_status(error))
-    token = _keep(request, data, congress)
+    token = PENDING.keep(request, data, congress)
     return _page(request, congress, report=report, token=token)
 
 
@@ -141,7 +73,7 @@ def _import(request: HttpRequest, congress: Congress, *, valid_only: bool) -> Ht
     token = request.POST.get("token", "")
     report = None
     try:
-        stored = _kept_file(request, token, congress)
+        stored, _kept = PENDING.kept(request, token, congress)
         report = importing.parse(stored.read_bytes(), congress=congress)
         created = importing.suggestions_import(
             actor=_user(request), congress=congress, report=report, valid_only=valid_only
@@ -150,7 +82,7 @@ def _import(request: HttpRequest, congress: Congress, *, valid_only: bool) -> Ht
         if report is None:
             token = ""
         return _page(request, congress, error=error, report=report, token=token, status=_status(error))
-    _drop(request, token)
+    PENDING.drop(request, token)
     messages.success(request, _("已导入 %(count)d 件建议") % {"count": len(created)})
     return redirect(_after_import())
 
