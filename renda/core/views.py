@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django_stubs_ext import StrPromise
 
 from renda.core.errors import DomainError
@@ -25,6 +25,34 @@ def render_form_error(request: HttpRequest, template: str, context: dict[str, An
     if isinstance(form, forms.Form):
         add_domain_error(form, error)
     return render(request, template, context, status=error.status_code if error.status_code < 500 else 400)
+
+
+def form_page(
+    request: HttpRequest,
+    *,
+    template: str,
+    context: dict[str, Any],
+    form: forms.Form,
+    run: Callable[[forms.Form], object],
+    success: str | StrPromise,
+    then: str,
+) -> HttpResponse:
+    """A page with one form behind one named action.
+
+    GET shows the form; a valid POST runs the action and goes to ``then`` with ``success`` as the next
+    page's message; a form error is a 400, and the action's refusal is shown on the form with its status.
+    """
+    context = {**context, "form": form}
+    if request.method != "POST":
+        return render(request, template, context)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    try:
+        run(form)
+    except DomainError as error:
+        return render_form_error(request, template, context, error)
+    messages.success(request, success)
+    return redirect(then)
 
 
 def perform(request: HttpRequest, action: Callable[[], object], *, success: str | StrPromise) -> bool:

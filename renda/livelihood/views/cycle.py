@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from renda.accounts.models import User
 from renda.ballots.models import BallotStatus, ElectorateMember
 from renda.core.errors import DomainError, InvalidInput
-from renda.core.views import render_form_error
+from renda.core.views import form_page, render_form_error
 from renda.livelihood import permissions
 from renda.livelihood.actions import cycle as actions
 from renda.livelihood.models import (
@@ -390,15 +390,15 @@ def candidate_new(request: HttpRequest, cycle_id: int) -> HttpResponse:
             initial["proposals"] = [proposal.pk]
     form = CandidateForm(request.POST or None, cycle=cycle, initial=initial)
     context = {"form": form, "cycle": cycle, "project": None, "editable": cycle.status == CycleStatus.SCREENING}
-    template = "livelihood/cycle_candidate_form.html"
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.candidate_add(actor=user, cycle=cycle, **_candidate_values(form))
-        except DomainError as error:
-            return _error(request, template, context, error)
-        messages.success(request, _("已提出候选项目。"))
-        return redirect(_detail_url(cycle) + "#candidates")
-    return render(request, template, context, status=400 if request.method == "POST" else 200)
+    return form_page(
+        request,
+        template="livelihood/cycle_candidate_form.html",
+        context=context,
+        form=form,
+        run=lambda _f: actions.candidate_add(actor=user, cycle=cycle, **_candidate_values(form)),
+        success=_("已提出候选项目。"),
+        then=_detail_url(cycle) + "#candidates",
+    )
 
 
 @login_required
@@ -422,15 +422,15 @@ def candidate_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     form = CandidateForm(request.POST or None, cycle=cycle, project=project, initial=initial)
     editable = cycle.status == CycleStatus.SCREENING and project.status == ProjectStatus.CANDIDATE
     context = {"form": form, "cycle": cycle, "project": project, "editable": editable}
-    template = "livelihood/cycle_candidate_form.html"
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.candidate_update(actor=user, project=project, **_candidate_values(form))
-        except DomainError as error:
-            return _error(request, template, context, error)
-        messages.success(request, _("候选项目已修改。"))
-        return redirect(_detail_url(cycle) + "#candidates")
-    return render(request, template, context, status=400 if request.method == "POST" else 200)
+    return form_page(
+        request,
+        template="livelihood/cycle_candidate_form.html",
+        context=context,
+        form=form,
+        run=lambda _f: actions.candidate_update(actor=user, project=project, **_candidate_values(form)),
+        success=_("候选项目已修改。"),
+        then=_detail_url(cycle) + "#candidates",
+    )
 
 
 @login_required
@@ -443,15 +443,15 @@ def candidate_exclude(request: HttpRequest, project_id: int) -> HttpResponse:
     form = ExcludeForm(request.POST or None)
     editable = cycle.status == CycleStatus.SCREENING and project.status == ProjectStatus.CANDIDATE
     context = {"form": form, "cycle": cycle, "project": project, "editable": editable}
-    template = "livelihood/cycle_exclude.html"
-    if request.method == "POST" and form.is_valid():
-        try:
-            actions.candidate_exclude(actor=user, project=project, reason=form.cleaned_data["reason"])
-        except DomainError as error:
-            return _error(request, template, context, error)
-        messages.success(request, _("该项目不列入候选名单，原因已记录。"))
-        return redirect(_detail_url(cycle) + "#candidates")
-    return render(request, template, context, status=400 if request.method == "POST" else 200)
+    return form_page(
+        request,
+        template="livelihood/cycle_exclude.html",
+        context=context,
+        form=form,
+        run=lambda f: actions.candidate_exclude(actor=user, project=project, reason=f.cleaned_data["reason"]),
+        success=_("该项目不列入候选名单，原因已记录。"),
+        then=_detail_url(cycle) + "#candidates",
+    )
 
 
 @login_required

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from renda.accounts.models import User
 from renda.core.errors import DomainError
-from renda.core.views import perform, render_form_error
+from renda.core.views import form_page, perform, render_form_error
 from renda.livelihood import permissions
 from renda.livelihood.actions import oversight as actions
 from renda.livelihood.models import (
@@ -195,17 +195,15 @@ def _form_page(
     project: Project,
 ) -> HttpResponse:
     """GET shows the form; a valid POST runs the action, whose refusal is shown on the form."""
-    context = {**context, "form": form, "project": project}
-    if request.method != "POST":
-        return render(request, template, context)
-    if not form.is_valid():
-        return render(request, template, context, status=400)
-    try:
-        run(form)
-    except DomainError as error:
-        return render_form_error(request, template, context, error)
-    messages.success(request, success)
-    return _back(project)
+    return form_page(
+        request,
+        template=template,
+        context={**context, "project": project},
+        form=form,
+        run=run,
+        success=success,
+        then=reverse("livelihood:project_detail", args=[project.pk]),
+    )
 
 
 class PlanForm(forms.Form):

@@ -18,6 +18,7 @@ back on the page with the action's Chinese message and status (400 bad input, 40
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -30,7 +31,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -231,6 +232,32 @@ def form_refused(request: HttpRequest, opinion: Opinion, *, name: str, form: for
     return render_detail(request, opinion, status=400, refused_form=name, **{f"{name}_form": form})
 
 
+def form_step(
+    request: HttpRequest,
+    opinion: Opinion,
+    *,
+    name: str,
+    form: forms.Form,
+    act: Callable[[dict[str, Any]], Any],
+    done: str | Callable[[Any], str],
+    then: str = "",
+) -> HttpResponse:
+    """One step of the loop from a form on the detail page, through its named action.
+
+    Check the form, run ``act`` with what it cleaned, say ``done`` (or ``done(result)``) and go to ``then``
+    (the detail page by default). A form error is a 400 with the form open; the action's refusal keeps its
+    status, with its message next to its field.
+    """
+    if not form.is_valid():
+        return form_refused(request, opinion, name=name, form=form)
+    try:
+        result = act(form.cleaned_data)
+    except DomainError as error:
+        return refused(request, opinion, error, name=name, form=form)
+    messages.success(request, done(result) if callable(done) else done)
+    return redirect(then or reverse("opinions:opinion_detail", args=[opinion.pk]))
+
+
 @login_required
 @require_GET
 def opinion_detail(request: HttpRequest, opinion_id: int) -> HttpResponse:
@@ -277,15 +304,14 @@ def unmask(request: HttpRequest, opinion_id: int) -> HttpResponse:
 def triage_answer(request: HttpRequest, opinion_id: int) -> HttpResponse:
     user = _user(request)
     opinion = triage_item(user, opinion_id)
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        return form_refused(request, opinion, name="answer", form=form)
-    try:
-        actions.triage_answer_on_spot(actor=user, opinion=opinion, answer=form.cleaned_data["answer"])
-    except DomainError as error:
-        return refused(request, opinion, error, name="answer", form=form)
-    messages.success(request, gettext("已当场答复，本件办结"))
-    return redirect("opinions:opinion_detail", opinion_id=opinion.pk)
+    return form_step(
+        request,
+        opinion,
+        name="answer",
+        form=AnswerForm(request.POST),
+        act=lambda data: actions.triage_answer_on_spot(actor=user, opinion=opinion, answer=data["answer"]),
+        done=gettext("已当场答复，本件办结"),
+    )
 
 
 @login_required
@@ -293,17 +319,16 @@ def triage_answer(request: HttpRequest, opinion_id: int) -> HttpResponse:
 def triage_refuse(request: HttpRequest, opinion_id: int) -> HttpResponse:
     user = _user(request)
     opinion = triage_item(user, opinion_id)
-    form = RefuseForm(request.POST)
-    if not form.is_valid():
-        return form_refused(request, opinion, name="refuse", form=form)
-    try:
-        actions.triage_refuse(
-            actor=user, opinion=opinion, reason=form.cleaned_data["reason"], channel=form.cleaned_data["channel"]
-        )
-    except DomainError as error:
-        return refused(request, opinion, error, name="refuse", form=form)
-    messages.success(request, gettext("已不予受理，并告知群众相应途径"))
-    return redirect("opinions:opinion_detail", opinion_id=opinion.pk)
+    return form_step(
+        request,
+        opinion,
+        name="refuse",
+        form=RefuseForm(request.POST),
+        act=lambda data: actions.triage_refuse(
+            actor=user, opinion=opinion, reason=data["reason"], channel=data["channel"]
+        ),
+        done=gettext("已不予受理，并告知群众相应途径"),
+    )
 
 
 @login_required
@@ -312,26 +337,28 @@ def triage_grade(request: HttpRequest, opinion_id: int) -> HttpResponse:
     """Grade and dispatch: what staff chose in the form (the suggestion is only its starting value)."""
     user = _user(request)
     opinion = triage_item(user, opinion_id)
-    form = GradeForm(request.POST, units=handling_units(opinion.congress_id))
-    if not form.is_valid():
-        return form_refused(request, opinion, name="grade", form=form)
-    try:
-        dispatch = actions.triage_grade(
+
+    def grade(data: dict[str, Any]) -> Dispatch:
+        return actions.triage_grade(
             actor=user,
             opinion=opinion,
-            level=form.cleaned_data["level"],
-            category=form.cleaned_data["category"],
-            unit=_unit_or_error(form.cleaned_data["unit"]),
-            is_complex=form.cleaned_data["is_complex"],
+            level=data["level"],
+            category=data["category"],
+            unit=_unit_or_error(data["unit"]),
+            is_complex=data["is_complex"],
         )
-    except DomainError as error:
-        return refused(request, opinion, error, name="grade", form=form)
-    messages.success(
+
+    return form_step(
         request,
-        gettext("已派单至%(unit)s，办理期限 %(due)s")
-        % {"unit": dispatch.unit.name, "due": f"{dispatch.due_at:%Y-%m-%d}"},
+        opinion,
+        name="grade",
+        form=GradeForm(request.POST, units=handling_units(opinion.congress_id)),
+        act=grade,
+        done=lambda dispatch: (
+            gettext("已派单至%(unit)s，办理期限 %(due)s")
+            % {"unit": dispatch.unit.name, "due": f"{dispatch.due_at:%Y-%m-%d}"}
+        ),
     )
-    return redirect("opinions:opinion_detail", opinion_id=opinion.pk)
 
 
 @login_required
@@ -340,18 +367,21 @@ def triage_convert(request: HttpRequest, opinion_id: int) -> HttpResponse:
     user = _user(request)
     opinion = triage_item(user, opinion_id)
     own = permissions.acting_deputy(user) is not None
-    form = ConvertForm(request.POST, deputies=None if own else congress_deputies(opinion.congress_id))
-    if not form.is_valid():
-        return form_refused(request, opinion, name="convert", form=form)
-    try:
+
+    def convert(data: dict[str, Any]) -> object:
         deputy = None
-        if not own and form.cleaned_data.get("deputy"):
-            deputy = DeputyProfile.objects.filter(pk=form.cleaned_data["deputy"]).first()
-        actions.triage_convert(actor=user, opinion=opinion, deputy=deputy, title=form.cleaned_data["title"])
-    except DomainError as error:
-        return refused(request, opinion, error, name="convert", form=form)
-    messages.success(request, gettext("已转为代表建议草稿，待代表修改后提交"))
-    return redirect("opinions:opinion_detail", opinion_id=opinion.pk)
+        if not own and data.get("deputy"):
+            deputy = DeputyProfile.objects.filter(pk=data["deputy"]).first()
+        return actions.triage_convert(actor=user, opinion=opinion, deputy=deputy, title=data["title"])
+
+    return form_step(
+        request,
+        opinion,
+        name="convert",
+        form=ConvertForm(request.POST, deputies=None if own else congress_deputies(opinion.congress_id)),
+        act=convert,
+        done=gettext("已转为代表建议草稿，待代表修改后提交"),
+    )
 
 
 @login_required

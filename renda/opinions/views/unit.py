@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
@@ -26,7 +26,7 @@ from renda.accounts.models import User
 from renda.core.errors import DomainError
 from renda.opinions import actions, permissions, queues
 from renda.opinions.models import Dispatch, Opinion
-from renda.opinions.views.staff import ReplyForm, ReturnForm, form_refused, refused, render_detail, status_of
+from renda.opinions.views.staff import ReplyForm, ReturnForm, form_step, render_detail, status_of
 
 PAGE_SIZE = 30
 DUE_SOON_DAYS = 2
@@ -105,15 +105,15 @@ def unit_return(request: HttpRequest, opinion_id: int) -> HttpResponse:
     """Not ours (退回): back to triage with the reason."""
     user = _user(request)
     opinion = _unit_item(user, opinion_id)
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        return form_refused(request, opinion, name="return", form=form)
-    try:
-        actions.dispatch_return(actor=user, opinion=opinion, reason=form.cleaned_data["reason"])
-    except DomainError as error:
-        return refused(request, opinion, error, name="return", form=form)
-    messages.success(request, gettext("已退回，等待重新分流"))
-    return redirect("opinions:unit_queue")
+    return form_step(
+        request,
+        opinion,
+        name="return",
+        form=ReturnForm(request.POST),
+        act=lambda data: actions.dispatch_return(actor=user, opinion=opinion, reason=data["reason"]),
+        done=gettext("已退回，等待重新分流"),
+        then=reverse("opinions:unit_queue"),
+    )
 
 
 @login_required
@@ -121,15 +121,14 @@ def unit_return(request: HttpRequest, opinion_id: int) -> HttpResponse:
 def unit_reply(request: HttpRequest, opinion_id: int) -> HttpResponse:
     user = _user(request)
     opinion = _unit_item(user, opinion_id)
-    form = ReplyForm(request.POST)
-    if not form.is_valid():
-        return form_refused(request, opinion, name="reply", form=form)
-    try:
-        actions.dispatch_reply(actor=user, opinion=opinion, text=form.cleaned_data["text"])
-    except DomainError as error:
-        return refused(request, opinion, error, name="reply", form=form)
-    messages.success(request, gettext("已答复，将由联络站、代表或工作机构反馈群众"))
-    return redirect("opinions:opinion_detail", opinion_id=opinion.pk)
+    return form_step(
+        request,
+        opinion,
+        name="reply",
+        form=ReplyForm(request.POST),
+        act=lambda data: actions.dispatch_reply(actor=user, opinion=opinion, text=data["text"]),
+        done=gettext("已答复，将由联络站、代表或工作机构反馈群众"),
+    )
 
 
 urlpatterns: list[URLPattern] = [
