@@ -106,7 +106,10 @@ def item_score(count: int, points: Decimal, cap: Decimal | None) -> tuple[Decima
 
 
 def _number(value: Decimal | None) -> float | None:
-    return None if value is None else float(round(value, 1))
+    if value is None:
+        return None
+    number = float(round(value, 1))
+    return number or 0.0  # a deduction counted zero times is 0, not "-0.0"
 
 
 class Explainer:

@@ -99,3 +99,16 @@ def test_pages(city: Congress, staff: User, deputies: list[DeputyProfile]) -> No
     assert outsider.get(detail).status_code == 404
     assert outsider.post(activity_url, {"title": "x", "held_on": "2026-04-01"}).status_code == 404
     assert AuditEvent.objects.filter(action="deputies.group_activity_recorded").count() == 1
+
+
+def test_group_page_lists_activities_newest_first(city: Congress, staff: User, deputies: list[DeputyProfile]) -> None:
+    group = groups.group_create(actor=staff, congress=city, kind="area", name="时序小组", leader=deputies[0])
+    for title, day in [
+        ("三月活动", dt.date(2026, 3, 22)),
+        ("一月活动", dt.date(2026, 1, 6)),
+        ("九月活动", dt.date(2026, 9, 30)),
+    ]:
+        groups.group_activity_record(actor=staff, group=group, title=title, held_on=day, participants=[deputies[0]])
+    page = login_client(staff).get(reverse("deputies:group_detail", kwargs={"group_id": group.pk})).content.decode()
+    # The participant count is an aggregate, and Django drops Meta.ordering from aggregate queries.
+    assert page.index("九月活动") < page.index("三月活动") < page.index("一月活动")

@@ -14,7 +14,14 @@ from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.models import AuditEvent
 from renda.deputies import jobs, scoring
 from renda.deputies.actions import scoring as actions
-from renda.deputies.models import DeputyScore, DeputyTerm, DutyEntry, ScoreConsequence, ScoringScheme
+from renda.deputies.models import (
+    DeputyScore,
+    DeputyTerm,
+    DutyEntry,
+    ScoreConsequence,
+    ScoringItem,
+    ScoringScheme,
+)
 from renda.deputies.tests._scores_world import ScoreWorld, sw
 
 __all__ = ["sw"]
@@ -106,6 +113,17 @@ def test_cap_on_a_deduction_bounds_it(sw: ScoreWorld) -> None:
         "score": -6.0,
     }
     assert score.total == 44
+
+
+def test_a_deduction_counted_zero_times_shows_zero_not_minus_zero() -> None:
+    items = [
+        ScoringItem(kind="absent", points=Decimal(-5), cap=None),
+        ScoringItem(kind="training", points=Decimal(2), cap=Decimal(8)),
+    ]
+    total, lines = scoring.explain(items, {"training": 1}, Decimal(100))
+    absent = next(line for line in lines if line["kind"] == "absent")
+    assert total == 2
+    assert str(absent["raw"]) == "0.0" and str(absent["score"]) == "0.0"
 
 
 def test_bands_come_from_the_scheme(sw: ScoreWorld) -> None:

@@ -235,7 +235,9 @@ def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
     context = {
         "group": group,
         "members": group.members.order_by("name", "pk"),
-        "activities": group.activities.annotate(participant_count=Count("participants"))[:50],
+        "activities": group.activities.annotate(participant_count=Count("participants")).order_by("-held_on", "-pk")[
+            :50
+        ],
         "may_manage": may_manage,
         "may_record": permissions.can_record_group_activity(user, group),
         "add_form": add_form,
