@@ -77,10 +77,11 @@ def hot_topics(request: HttpRequest) -> HttpResponse:
             cells = [
                 {
                     "count": count,
+                    "label": label,
                     "link": alerts.ledger_link(week=week, **filters) if field != "source" else "",
                     "width": round(100 * count / report.peak),
                 }
-                for week, count in zip(report.weeks, trend.counts, strict=True)
+                for week, label, count in zip(report.weeks, report.week_labels, trend.counts, strict=True)
             ]
             result.append({"trend": trend, "cells": cells, "link": alerts.ledger_link(**filters)})
         return result
