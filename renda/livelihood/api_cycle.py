@@ -49,6 +49,8 @@ class CycleOut(Schema):
     materials_sent_at: dt.datetime | None
     vote_ballot_id: int | None = Field(None, description="票决的表决编号；结束表决请用 POST /ballots/{ballot_id}/close")
     vote_problem: str = Field("", description="上次票决没有有效结果的原因（须重新票决）")
+    rating_ballot_id: int | None = Field(None, description="满意度测评的表决编号")
+    rating_problem: str = Field("", description="上次满意度测评没有有效结果的原因（可重新组织测评）")
     in_window: bool = Field(False, description="现在是否在征集期内")
 
 
@@ -69,6 +71,8 @@ def cycle_out(cycle: Cycle) -> CycleOut:
         materials_sent_at=cycle.materials_sent_at,
         vote_ballot_id=cycle.vote_ballot_id,
         vote_problem=cycle.vote_problem,
+        rating_ballot_id=cycle.rating_ballot_id,
+        rating_problem=cycle.rating_problem,
         in_window=actions.in_solicitation_window(cycle),
     )
 

@@ -453,7 +453,11 @@ class RatingOut(Schema):
     status: str
 
 
-@router.post("/livelihood/cycles/{int:cycle_id}/rating", response=RatingOut, summary="组织满意度测评")
+@router.post(
+    "/livelihood/cycles/{int:cycle_id}/rating",
+    response=RatingOut,
+    summary="组织满意度测评（上次测评没有有效结果时可重新组织）",
+)
 def rating_open(request: HttpRequest, cycle_id: int, body: RatingIn) -> RatingOut:
     cycle = permissions.get_readable_cycle(_user(request), cycle_id)
     ballot: Ballot = actions.rating_open(

@@ -78,6 +78,8 @@ class Cycle(models.Model):
     )
     # Set when the vote gives no valid result (no quorum, unresolved tie): the reason, shown to staff.
     vote_problem = models.CharField(_("票决问题"), max_length=200, blank=True)
+    # Set when the satisfaction rating gives no valid result (no quorum): the reason; staff may rate again.
+    rating_problem = models.CharField(_("测评问题"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from renda.ballots import actions as ballot_actions
-from renda.ballots.models import Ballot, BallotMode, BallotRule
+from renda.ballots.models import Ballot, BallotMode, BallotRule, BallotStatus
 from renda.core.audit import audit_record
 from renda.core.calendar import end_of_day
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
@@ -711,6 +711,24 @@ def _question_text(item: Project | SubItem) -> str:
     return (f"项目：{item.name}" if isinstance(item, Project) else f"子项：{item.name}")[:300]
 
 
+# Why a satisfaction rating gave no valid result, shown to staff (cycle.rating_problem).
+RATING_PROBLEMS = {
+    "quorum_not_met": "参加测评的人数未达到法定人数，测评无效，请重新组织测评",
+    "no_result": "测评没有有效结果，请重新组织测评",
+}
+
+
+def can_rate_again(cycle: Cycle) -> bool:
+    """A new rating may be opened when the previous one closed without a valid result."""
+    ballot = cycle.rating_ballot
+    return (
+        cycle.status == CycleStatus.RATING
+        and ballot is not None
+        and ballot.status == BallotStatus.CLOSED
+        and bool(cycle.rating_problem)
+    )
+
+
 @transaction.atomic
 def rating_open(
     *,
@@ -727,7 +745,10 @@ def rating_open(
     if role is None:
         raise InvalidInput("测评人员只能是全体代表或常委会组成人员", code="invalid_choice", field="electorate")
     cycle = Cycle.objects.select_for_update().select_related("congress").get(pk=cycle.pk)
-    if cycle.status != CycleStatus.COMPLETION_REPORTED or cycle.rating_ballot_id is not None:
+    previous = cycle.rating_ballot if can_rate_again(cycle) else None
+    if previous is None and (cycle.status != CycleStatus.COMPLETION_REPORTED or cycle.rating_ballot_id is not None):
+        if cycle.status == CycleStatus.RATING:
+            raise InvalidTransition("本年度的满意度测评正在进行或已有有效结果", code="rating_exists")
         raise InvalidTransition("各项目完成情况报告后才能组织满意度测评", code="invalid_state")
     items = rating_items(cycle)
     if not items:
@@ -763,13 +784,20 @@ def rating_open(
     ballot = ballot_actions.ballot_open(actor=actor, ballot=ballot)
     cycle.rating_ballot = ballot
     cycle.status = CycleStatus.RATING
-    cycle.save(update_fields=["rating_ballot", "status"])
+    cycle.rating_problem = ""
+    cycle.save(update_fields=["rating_ballot", "status", "rating_problem"])
     audit_record(
         actor=actor,
         action="livelihood.rating_opened",
         target=cycle,
         congress=cycle.congress,
-        summary={"ballot": ballot.pk, "questions": len(items), "electorate": electorate, "voters": len(voters)},
+        summary={
+            "ballot": ballot.pk,
+            "questions": len(items),
+            "electorate": electorate,
+            "voters": len(voters),
+            "again_after": previous.pk if previous is not None else None,
+        },
     )
     return ballot
 
@@ -793,12 +821,16 @@ def needs_key_supervision(*, verdict: str, satisfied: int, basic: int, dissatisf
 
 @transaction.atomic
 def rating_result_record(ballot: Ballot) -> Cycle | None:
-    """The rating ballot's result handler: copy counts and verdicts, flag low-rated projects, close the cycle."""
+    """The rating ballot's result handler: copy counts and verdicts, flag low-rated projects, close the cycle.
+
+    A rating without a valid result (no quorum) rates nothing: the cycle stays in RATING with
+    ``rating_problem`` set, and staff may open a new rating (``can_rate_again``).
+    """
     cycle = Cycle.objects.select_for_update().select_related("congress").filter(rating_ballot=ballot).first()
     if cycle is None:
         logger.warning("Rating ballot %s closed but no livelihood cycle points at it", ballot.pk)
         return None
-    if cycle.status != CycleStatus.RATING:
+    if cycle.status != CycleStatus.RATING or cycle.rating_problem:
         return cycle  # already recorded: the handler runs once per close, never twice on the same cycle
     ballot = Ballot.objects.get(pk=ballot.pk)
     items = rating_items(cycle)
@@ -806,12 +838,24 @@ def rating_result_record(ballot: Ballot) -> Cycle | None:
     result_questions = {q["question"]: q for q in (ballot.result or {}).get("questions", [])}
     if len(tally_questions) != len(items):
         logger.error("Rating ballot %s has %s questions for %s items", ballot.pk, len(tally_questions), len(items))
-    valid = bool(ballot.valid)
+    if not ballot.valid:
+        # No valid result (no quorum): nothing is rated; staff may organise the rating again.
+        reason = ballot.invalid_reason or "no_result"
+        cycle.rating_problem = RATING_PROBLEMS.get(reason, RATING_PROBLEMS["no_result"])
+        cycle.save(update_fields=["rating_problem"])
+        audit_record(
+            actor=None,
+            action="livelihood.rating_without_result",
+            target=cycle,
+            congress=cycle.congress,
+            summary={"ballot": ballot.pk, "reason": reason},
+        )
+        return cycle
     flagged: list[int] = []
     for item, question in zip(items, tally_questions, strict=False):
         counts = _counts(question)
         outcome = result_questions.get(question["question"])
-        verdict = str(outcome["verdict"]) if valid and outcome is not None else Verdict.NO_RESULT
+        verdict = str(outcome["verdict"]) if outcome is not None else Verdict.NO_RESULT
         item.rating_satisfied = counts["satisfied"]
         item.rating_basic = counts["basic"]
         item.rating_dissatisfied = counts["dissatisfied"]
@@ -830,7 +874,7 @@ def rating_result_record(ballot: Ballot) -> Cycle | None:
         action="livelihood.rating_recorded",
         target=cycle,
         congress=cycle.congress,
-        summary={"ballot": ballot.pk, "valid": valid, "reason": ballot.invalid_reason, "key_supervision": flagged},
+        summary={"ballot": ballot.pk, "valid": True, "key_supervision": flagged},
     )
     return cycle
 

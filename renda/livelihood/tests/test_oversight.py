@@ -574,19 +574,41 @@ def test_dissatisfied_project_is_flagged() -> None:
     assert actions.needs_key_supervision(verdict=Verdict.SATISFIED, satisfied=7, basic=0, dissatisfied=3)
 
 
-def test_invalid_rating_stores_no_result(w: World, django_capture_on_commit_callbacks: Any) -> None:
+def test_invalid_rating_rates_nothing_and_may_be_organised_again(
+    w: World, django_capture_on_commit_callbacks: Any
+) -> None:
     _report_all(w)
     ballot = _open_rating(w)
     _vote(ballot, w.deputies[0], {1: "satisfied", 2: "satisfied", 3: "dissatisfied"})  # 1 of 5: no quorum
     with django_capture_on_commit_callbacks(execute=True):
         ballot_actions.ballot_close(actor=w.staff, ballot=ballot, early=True)
     w.refresh()
-    assert w.project.verdict == Verdict.NO_RESULT
-    assert w.sub_item.verdict == Verdict.NO_RESULT
-    assert w.second.verdict == Verdict.NO_RESULT
-    assert w.project.rating_satisfied == 1
+    # Nothing is rated and the cycle stays open for a new rating, with the reason shown to staff.
+    assert w.cycle.status == CycleStatus.RATING
+    assert "法定人数" in w.cycle.rating_problem
+    assert w.project.verdict == "" and w.project.rating_satisfied is None
     assert w.second.key_supervision_next_year is False
+    assert AuditEvent.objects.filter(action="livelihood.rating_without_result").count() == 1
+    assert actions.can_rate_again(w.cycle)
+    page = login_client(w.staff).get(reverse("livelihood:cycle_detail", kwargs={"cycle_id": w.cycle.pk}))
+    assert "重新组织满意度测评" in page.content.decode() and "法定人数" in page.content.decode()
+    # Only staff may organise it again; a deputy is refused.
+    with pytest.raises(NotPermitted):
+        now = timezone.now()
+        actions.rating_open(actor=w.deputies[0], cycle=w.cycle, opens_at=now, closes_at=now + dt.timedelta(hours=1))
+    again = _open_rating(w)
+    w.refresh()
+    assert again.pk != ballot.pk and w.cycle.rating_ballot == again and w.cycle.rating_problem == ""
+    assert not actions.can_rate_again(w.cycle)
+    with pytest.raises(InvalidTransition):
+        _open_rating(w)  # one rating at a time
+    for deputy in w.deputies:
+        _vote(again, deputy, {1: "satisfied", 2: "satisfied", 3: "satisfied"})
+    with django_capture_on_commit_callbacks(execute=True):
+        ballot_actions.ballot_close(actor=w.staff, ballot=again, early=True)
+    w.refresh()
     assert w.cycle.status == CycleStatus.CLOSED
+    assert w.project.verdict == Verdict.SATISFIED and w.project.rating_satisfied == len(w.deputies)
 
 
 def test_rating_page_and_api(w: World) -> None:

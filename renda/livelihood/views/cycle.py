@@ -29,6 +29,7 @@ from renda.core.errors import DomainError, InvalidInput
 from renda.core.views import form_page, render_form_error
 from renda.livelihood import permissions
 from renda.livelihood.actions import cycle as actions
+from renda.livelihood.actions import oversight as rating_actions
 from renda.livelihood.models import (
     Cycle,
     CycleStatus,
@@ -277,7 +278,9 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "can_propose": permissions.can_propose(user, cycle),
         "in_window": actions.in_solicitation_window(cycle),
         "window_closed": timezone.localdate() > cycle.solicit_closes_on,
-        "can_revote": actions.can_revote(cycle),
+        "can_revote": permissions.can_manage_cycle(user, cycle) and actions.can_revote(cycle),
+        "can_rate": permissions.can_open_rating(user, cycle)
+        and (cycle.status == CycleStatus.COMPLETION_REPORTED or rating_actions.can_rate_again(cycle)),
         "is_electorate": _is_electorate(user, cycle),
         "ballot_open": ballot is not None and ballot.status == BallotStatus.OPEN,
         "is_deputy": permissions.deputy_congress_id(user) == cycle.congress_id,

@@ -165,7 +165,8 @@ def project_context(user: User, project: Project) -> dict[str, Any]:
             and permissions.can_form_group(user, project),
             "visit": implementing and group is not None and permissions.can_record_visit(user, group),
             "lead": implementing and can_lead,
-            "rating": permissions.can_open_rating(user, cycle) and cycle.status == CycleStatus.COMPLETION_REPORTED,
+            "rating": permissions.can_open_rating(user, cycle)
+            and (cycle.status == CycleStatus.COMPLETION_REPORTED or actions.can_rate_again(cycle)),
         },
     }
 
@@ -642,7 +643,8 @@ def rating_open(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "cycle": cycle,
         "form": form,
         "items": items,
-        "open": cycle.status == CycleStatus.COMPLETION_REPORTED and cycle.rating_ballot_id is None,
+        "open": (cycle.status == CycleStatus.COMPLETION_REPORTED and cycle.rating_ballot_id is None)
+        or actions.can_rate_again(cycle),
     }
     if request.method != "POST":
         return render(request, template, context)
