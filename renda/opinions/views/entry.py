@@ -25,9 +25,9 @@ from renda.core.errors import DomainError
 from renda.core.views import add_domain_error
 from renda.opinions import permissions
 from renda.opinions.actions import opinion_enter
-from renda.opinions.actions._common import ADDRESS_MAX, MAX_UPLOADS, NAME_MAX, TEXT_MAX, TEXT_MIN
+from renda.opinions.actions._common import MAX_UPLOADS, NAME_MAX
 from renda.opinions.models import Category, Source
-from renda.opinions.views.public import PhotosField, area_choices
+from renda.opinions.views.public import PhotosField, address_field, area_choices, area_field, opinion_text_field
 from renda.organizations.models import Congress
 
 # How long after the fact an opinion heard at a reception or a visit may still be entered.
@@ -71,25 +71,10 @@ class EntryForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": _("请填写收集日期"), "invalid": _("日期格式应为 2026-01-31")},
     )
-    text = forms.CharField(
-        label=_("群众反映的问题和诉求"),
-        min_length=TEXT_MIN,
-        max_length=TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 6, "maxlength": TEXT_MAX}),
-        error_messages={
-            "required": _("请填写意见内容"),
-            "min_length": _("意见内容至少 %(limit_value)d 个字（现为 %(show_value)d 个字）"),
-            "max_length": _("意见内容不能超过 %(limit_value)d 个字（现为 %(show_value)d 个字）"),
-        },
-    )
+    text = opinion_text_field(_("群众反映的问题和诉求"))
     category = forms.ChoiceField(label=_("类别（选填）"), required=False, choices=[("", "—"), *Category.choices])
-    area = forms.ChoiceField(label=_("所在区域"), required=False, error_messages={"invalid_choice": _("所选区域无效")})
-    address = forms.CharField(
-        label=_("具体地点（选填）"),
-        max_length=ADDRESS_MAX,
-        required=False,
-        error_messages={"max_length": _("地点不能超过 %(limit_value)d 个字")},
-    )
+    area = area_field()
+    address = address_field()
     uploads = PhotosField(
         label=_("照片（选填）"),
         required=False,

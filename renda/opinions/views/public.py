@@ -29,6 +29,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_stubs_ext import StrPromise
 
 from renda.core import crypto, throttle
 from renda.core.errors import DomainError, InvalidInput
@@ -181,26 +182,42 @@ class PhotosField(forms.FileField):
         return list(data) if isinstance(data, list | tuple) else [data]
 
 
-class OpinionForm(forms.Form):
-    text = forms.CharField(
-        label=_("您的意见或诉求"),
+# The fields the portal form and the reception entry form share (their labels speak to different people).
+
+
+def opinion_text_field(label: str | StrPromise, *, help_text: str | StrPromise = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
         min_length=TEXT_MIN,
         max_length=TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": TEXT_MAX}),
-        help_text=_("请写清楚问题、地点和您的诉求（10–2000 字）。"),
+        help_text=help_text,
         error_messages={
             "required": _("请填写意见内容"),
             "min_length": _("意见内容至少 %(limit_value)d 个字（现为 %(show_value)d 个字）"),
             "max_length": _("意见内容不能超过 %(limit_value)d 个字（现为 %(show_value)d 个字）"),
         },
     )
-    area = forms.ChoiceField(label=_("所在区域"), required=False, error_messages={"invalid_choice": _("所选区域无效")})
-    address = forms.CharField(
+
+
+def area_field() -> forms.ChoiceField:
+    """Choices come from the form's congress (``area_choices``)."""
+    return forms.ChoiceField(label=_("所在区域"), required=False, error_messages={"invalid_choice": _("所选区域无效")})
+
+
+def address_field() -> forms.CharField:
+    return forms.CharField(
         label=_("具体地点（选填）"),
         max_length=ADDRESS_MAX,
         required=False,
         error_messages={"max_length": _("地点不能超过 %(limit_value)d 个字")},
     )
+
+
+class OpinionForm(forms.Form):
+    text = opinion_text_field(_("您的意见或诉求"), help_text=_("请写清楚问题、地点和您的诉求（10–2000 字）。"))
+    area = area_field()
+    address = address_field()
     uploads = PhotosField(
         label=_("照片（选填）"),
         required=False,
