@@ -28,9 +28,15 @@ import argparse
 import time
 from typing import Any
 
-from _common import bootstrap, cleanup, emit, environment, loadavg, median, percentile
+from _common import cleanup, emit, environment, loadavg, median, percentile
 
 TARGET_S = 1.0
+
+
+def _analyse(world: Any) -> None:
+    from renda.insight.pipeline import analyse_congress
+
+    analyse_congress(world.city)
 
 
 def main() -> None:
@@ -42,33 +48,18 @@ def main() -> None:
     args = parser.parse_args()
     import opinions_data
 
-    if args.db:
-        opinions_data.attach(args.db)
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-    else:
-        bootstrap("opinions-dashboard")
     try:
+        world, setup = opinions_data.open_world(
+            "opinions-dashboard", db=args.db, count=args.opinions, prepare=_analyse, prepare_key="pipeline_s"
+        )
         from django.db import connection
         from django.test import Client
         from django.urls import reverse
 
         from renda.insight import topics
-        from renda.insight.pipeline import analyse_congress
         from renda.opinions import dashboard
         from renda.opinions.models import Opinion
 
-        setup: dict[str, float] = {}
-        if args.db:
-            world = opinions_data.find_world()
-        else:
-            started = time.perf_counter()
-            world = opinions_data.build(args.opinions)
-            setup["generate_s"] = time.perf_counter() - started
-            started = time.perf_counter()
-            analyse_congress(world.city)
-            setup["pipeline_s"] = time.perf_counter() - started
         city = world.city
         client = Client()
         client.force_login(world.leader, backend="renda.accounts.backends.UsernameOrPhoneBackend")
@@ -156,12 +147,7 @@ def main() -> None:
             },
         )
     finally:
-        if args.db:
-            from django.db import connections
-
-            connections.close_all()
-        else:
-            cleanup(args.keep)
+        cleanup(args.keep)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -396,3 +397,31 @@ def find_world() -> OpinionWorld:
         count=Opinion.objects.filter(congress=city).count(),
         now=timezone.now(),
     )
+
+
+def open_world(
+    name: str, *, db: str | None, count: int, prepare: Callable[[OpinionWorld], object], prepare_key: str
+) -> tuple[OpinionWorld, dict[str, float]]:
+    """The benchmark world: a kept database (``--db``, migrated) as it is, or a fresh one of ``count`` opinions.
+
+    A fresh world is generated, then ``prepare``d (analysed, indexed...); the setup times come back by name
+    (``generate_s`` and ``prepare_key``). ``_common.cleanup`` closes either afterwards.
+    """
+    import time
+
+    from _common import bootstrap
+
+    if db:
+        attach(db)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        return find_world(), {}
+    bootstrap(name)
+    started = time.perf_counter()
+    world = build(count)
+    setup = {"generate_s": time.perf_counter() - started}
+    started = time.perf_counter()
+    prepare(world)
+    setup[prepare_key] = time.perf_counter() - started
+    return world, setup

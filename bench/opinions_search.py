@@ -25,10 +25,16 @@ import sys
 import time
 from typing import Any
 
-from _common import bootstrap, cleanup, emit, environment, loadavg, median, percentile
+from _common import cleanup, emit, environment, loadavg, median, percentile
 
 TARGET_P95_MS = 300.0
 QUERIES = ["灯", "梯", "蚊", "路灯", "噪音", "电梯", "积水", "加装电梯", "幸福东路12号", "路灯 晚上", "火星基地"]
+
+
+def _reindex(world: Any) -> None:
+    from renda.opinions import search
+
+    search.reindex()
 
 
 def main() -> None:
@@ -40,11 +46,10 @@ def main() -> None:
     args = parser.parse_args()
     import opinions_data
 
-    if args.db:
-        opinions_data.attach(args.db)
-    else:
-        bootstrap("opinions-search")
     try:
+        world, setup = opinions_data.open_world(
+            "opinions-search", db=args.db, count=args.opinions, prepare=_reindex, prepare_key="index_s"
+        )
         from django.db.models import QuerySet
         from django.test import Client
         from django.urls import reverse
@@ -53,16 +58,6 @@ def main() -> None:
         from renda.opinions.models import Opinion
         from renda.opinions.permissions import opinions_visible_to
 
-        setup: dict[str, float] = {}
-        if args.db:
-            world = opinions_data.find_world()
-        else:
-            started = time.perf_counter()
-            world = opinions_data.build(args.opinions)
-            setup["generate_s"] = time.perf_counter() - started
-            started = time.perf_counter()
-            search.reindex()
-            setup["index_s"] = time.perf_counter() - started
         staff = world.staff
         staff.active_assignment = staff.role_assignments.get()
         visible = opinions_visible_to(staff)
@@ -154,12 +149,7 @@ def main() -> None:
             },
         )
     finally:
-        if args.db:
-            from django.db import connections
-
-            connections.close_all()
-        else:
-            cleanup(args.keep)
+        cleanup(args.keep)
 
 
 if __name__ == "__main__":
