@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from renda.core.audit import audit_record
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.todo import todo_close, todo_open
 from renda.motions import permissions
 from renda.motions.models import Motion, MotionCosigner, MotionCosignerStatus, MotionStatus, ProposerKind
 from renda.organizations.models import CongressSession, Unit, UnitKind
 from renda.suggestions import search
-from renda.suggestions.actions._common import NOTE_MAX, clean_choice, clean_text
+from renda.suggestions.actions._common import NOTE_MAX
 from renda.suggestions.actions._common import record as record_suggestion
 from renda.suggestions.actions.drafting import _delegation_of, is_deputy_of
 from renda.suggestions.models import Category, Cosigner, CosignerStatus, Phase, Status, Suggestion

@@ -28,22 +28,6 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def clean_text(value: object, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{label}不能为空", code="required", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）", code="too_long", field=field)
-    return text
-
-
-def clean_choice(value: object, choices: Iterable[str], *, field: str, label: str) -> str:
-    text = str(value or "")
-    if text not in set(choices):
-        raise InvalidInput(f"{label}的取值无效", code="invalid_choice", field=field)
-    return text
-
-
 def require_date(value: object, *, field: str, label: str) -> dt.date:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise InvalidInput(f"请填写{label}", code="required", field=field)

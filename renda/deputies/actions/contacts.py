@@ -11,17 +11,10 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, NotPermitted
 from renda.deputies import permissions
-from renda.deputies.actions._activity import (
-    TEXT_MAX,
-    clean_choice,
-    clean_text,
-    not_in_future,
-    record,
-    require_congress_deputies,
-    require_date,
-)
+from renda.deputies.actions._activity import TEXT_MAX, not_in_future, record, require_congress_deputies, require_date
 from renda.deputies.feed import record_system_entry
 from renda.deputies.models import ContactKind, ContactVisit, DeputyProfile, EntryKind
 from renda.organizations.models import Congress, RoleAssignment

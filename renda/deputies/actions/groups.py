@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, NotPermitted
 from renda.deputies import permissions
 from renda.deputies.actions._activity import (
@@ -18,8 +19,6 @@ from renda.deputies.actions._activity import (
     PLACE_MAX,
     TEXT_MAX,
     TITLE_MAX,
-    clean_choice,
-    clean_text,
     not_in_future,
     record,
     require_congress_deputies,

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from renda.core.audit import audit_record
+from renda.core.checks import clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.notify import notify_send
 from renda.core.todo import todo_close, todo_open
@@ -87,15 +88,6 @@ VERIFIER_UNIT_HINTS = ("代表", "选任")
 
 
 # --- input ---
-
-
-def clean_text(value: object, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{label}不能为空", code="required", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）", code="too_long", field=field)
-    return text
 
 
 def clean_hours(value: object) -> Decimal | None:

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from renda.ballots import actions as ballot_actions
 from renda.ballots.models import Ballot, BallotRule
+from renda.core.checks import clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.deputies import permissions
-from renda.deputies.actions._activity import PLACE_MAX, clean_text, record, require_date, today
+from renda.deputies.actions._activity import PLACE_MAX, record, require_date, today
 from renda.deputies.feed import record_system_entry
 from renda.deputies.models import (
     DeputyProfile,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from renda.core.checks import clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.deputies import permissions
 from renda.deputies.actions._activity import (
@@ -19,7 +20,6 @@ from renda.deputies.actions._activity import (
     PLACE_MAX,
     TEXT_MAX,
     TITLE_MAX,
-    clean_text,
     entry_congresses,
     record,
     require_date,

@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.deputies import permissions
 from renda.deputies.actions._activity import (
     NAME_MAX,
     PLACE_MAX,
     TITLE_MAX,
-    clean_choice,
-    clean_text,
     record,
     require_congress_deputies,
     require_date,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from renda.ballots import actions as ballot_actions
 from renda.ballots.models import Ballot, BallotMode, BallotRule, BallotStatus
 from renda.core.audit import audit_record
+from renda.core.checks import clean_text as _clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.notify import notify_send
 from renda.core.uploads import check_upload
@@ -96,19 +97,6 @@ NOTIFY_TEMPLATES: dict[str, tuple[str, str]] = {
 
 def _record(actor: User | None, verb: str, target: Any, cycle: Cycle, **summary: Any) -> None:
     audit_record(actor=actor, action=f"livelihood.{verb}", target=target, congress=cycle.congress, summary=summary)
-
-
-def _clean_text(
-    value: object, *, field: str, label: str, max_length: int, min_length: int = 0, required: bool = True
-) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{label}不能为空", code="required", field=field)
-    if text and len(text) < min_length:
-        raise InvalidInput(f"{label}至少需要 {min_length} 个字", code="too_short", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）", code="too_long", field=field)
-    return text
 
 
 def _clean_field(value: object) -> str:

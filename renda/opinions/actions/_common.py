@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from renda.core.audit import audit_record
 from renda.core.calendar import due_date, end_of_day
-from renda.core.errors import InvalidInput, InvalidTransition
+from renda.core.errors import InvalidTransition
 from renda.core.notify import notify_send
 from renda.core.todo import todo_open
 from renda.opinions.models import Opinion
@@ -38,26 +38,6 @@ UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 TODO_TRIAGE = "opinion.triage"
 TODO_HANDLE = "opinion.handle"
 TODO_RELAY = "opinion.relay"
-
-
-def clean_text(
-    value: object, *, field: str, label: str, max_length: int, min_length: int = 0, required: bool = True
-) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{label}不能为空", code="required", field=field)
-    if text and len(text) < min_length:
-        raise InvalidInput(f"{label}至少 {min_length} 个字（现为 {len(text)} 个字）", code="too_short", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）", code="too_long", field=field)
-    return text
-
-
-def clean_choice(value: object, choices: Iterable[str], *, field: str, label: str) -> str:
-    text = str(value or "")
-    if text not in set(choices):
-        raise InvalidInput(f"{label}的取值无效", code="invalid_choice", field=field)
-    return text
 
 
 def mask_name(name: str) -> str:

@@ -12,16 +12,10 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidTransition
 from renda.core.todo import todo_close
-from renda.opinions.actions._common import (
-    COMMENT_MAX,
-    TODO_RELAY,
-    clean_choice,
-    clean_text,
-    lock,
-    record,
-)
+from renda.opinions.actions._common import COMMENT_MAX, TODO_RELAY, lock, record
 from renda.opinions.actions.triage import dispatch_open
 from renda.opinions.models import Dispatch, Opinion, OpinionRating, Rating, Status
 

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from renda.core import crypto
+from renda.core.checks import clean_text
 from renda.core.errors import InvalidTransition, NotPermitted
 from renda.core.models import AuditEvent
 from renda.core.notify import absolute_link, format_due
@@ -27,7 +28,6 @@ from renda.opinions.actions._common import (
     TODO_HANDLE,
     TODO_RELAY,
     TODO_TRIAGE,
-    clean_text,
     lock,
     notify,
     open_triage_side_todo,

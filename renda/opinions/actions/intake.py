@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from renda.core import crypto
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, NotPermitted
 from renda.core.uploads import IMAGE_SUFFIXES, CheckedUpload, check_upload
 from renda.deputies.actions.roster import mask_phone, validate_phone
@@ -24,8 +25,6 @@ from renda.opinions.actions._common import (
     TEXT_MIN,
     TODO_TRIAGE,
     UPLOAD_MAX_BYTES,
-    clean_choice,
-    clean_text,
     mask_name,
     open_triage_side_todo,
     record,

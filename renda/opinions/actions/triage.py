@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.notify import format_due
 from renda.core.todo import todo_close, todo_open
@@ -22,8 +23,6 @@ from renda.opinions.actions._common import (
     REASON_MAX,
     TODO_HANDLE,
     TODO_TRIAGE,
-    clean_choice,
-    clean_text,
     deadline,
     link,
     lock,

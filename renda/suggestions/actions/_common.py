@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from renda.core.audit import audit_record
 from renda.core.calendar import due_date, end_of_day
-from renda.core.errors import InvalidInput, InvalidTransition
+from renda.core.errors import InvalidTransition
 from renda.core.notify import format_due, notify_send
 from renda.organizations.models import RoleAssignment
 from renda.organizations.roles import Role
@@ -27,22 +27,6 @@ BODY_MAX = 5000
 NOTE_MAX = 500
 TEXT_MAX = 2000
 REPLY_MAX = 20000
-
-
-def clean_text(value: object, *, field: str, label: str, max_length: int, required: bool = True) -> str:
-    text = str(value or "").strip()
-    if required and not text:
-        raise InvalidInput(f"{label}不能为空", code="required", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过 {max_length} 个字（现为 {len(text)} 个字）", code="too_long", field=field)
-    return text
-
-
-def clean_choice(value: object, choices: Iterable[str], *, field: str, label: str) -> str:
-    text = str(value or "")
-    if text not in set(choices):
-        raise InvalidInput(f"{label}的取值无效", code="invalid_choice", field=field)
-    return text
 
 
 def lock(suggestion: Suggestion) -> Suggestion:

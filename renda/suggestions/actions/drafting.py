@@ -8,22 +8,13 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.todo import todo_close, todo_open
 from renda.organizations.models import CongressSession, RoleAssignment, Unit, UnitKind
 from renda.organizations.roles import Role
 from renda.suggestions import permissions, search
-from renda.suggestions.actions._common import (
-    BODY_MAX,
-    TITLE_MAX,
-    clean_choice,
-    clean_text,
-    link,
-    lock,
-    notify,
-    record,
-    require_state,
-)
+from renda.suggestions.actions._common import BODY_MAX, TITLE_MAX, link, lock, notify, record, require_state
 from renda.suggestions.models import (
     WITHDRAWABLE_STATES,
     Category,

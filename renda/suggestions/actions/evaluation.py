@@ -7,19 +7,11 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidTransition, NotPermitted
 from renda.core.todo import todo_close
 from renda.suggestions import permissions
-from renda.suggestions.actions._common import (
-    TEXT_MAX,
-    clean_choice,
-    clean_text,
-    due_text,
-    lock,
-    notify,
-    record,
-    unit_people,
-)
+from renda.suggestions.actions._common import TEXT_MAX, due_text, lock, notify, record, unit_people
 from renda.suggestions.actions.review import TODO_EVALUATE, _create_assignments
 from renda.suggestions.models import (
     REPLYING_ROLES,

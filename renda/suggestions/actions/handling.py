@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from renda.core.calendar import due_date
+from renda.core.checks import clean_choice, clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.todo import todo_close, todo_open
 from renda.suggestions import permissions, search
@@ -19,8 +20,6 @@ from renda.suggestions.actions._common import (
     NOTE_MAX,
     REPLY_MAX,
     TEXT_MAX,
-    clean_choice,
-    clean_text,
     deadline,
     deputies_answered,
     link,

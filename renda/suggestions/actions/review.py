@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from renda.core.checks import clean_text
 from renda.core.errors import InvalidInput, InvalidTransition, NotPermitted
 from renda.core.models import TodoItem, TodoStatus
 from renda.core.todo import todo_open
@@ -20,7 +21,6 @@ from renda.suggestions import permissions
 from renda.suggestions.actions._common import (
     NOTE_MAX,
     TERMINAL_STATES,
-    clean_text,
     deadline,
     due_text,
     link,
