@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 
 from renda.accounts.models import User
 from renda.core.errors import NotPermitted
+from renda.core.figures import Rate
 from renda.insight import report as monthly
 from renda.insight.models import MonthlyReport
 from renda.opinions import dashboard as board
@@ -83,7 +84,7 @@ class DashboardOut(Schema):
     overdue_units: list[OverdueUnitOut]
 
 
-def _rate(rate: stats.Rate) -> dict[str, Any]:
+def _rate(rate: Rate) -> dict[str, Any]:
     return {
         "name": rate.name,
         "label": rate.label,

@@ -23,6 +23,7 @@ from django.db.models import Count
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from renda.core.figures import Rate
 from renda.insight import topics
 from renda.opinions import permissions, stats
 from renda.opinions.models import Category, Opinion, Source
@@ -81,7 +82,7 @@ class Row:
     filters: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def year_rates(self) -> list[stats.Rate]:
+    def year_rates(self) -> list[Rate]:
         return stats.rates_of(self.year)
 
 
@@ -113,11 +114,11 @@ class Dashboard:
     hot: topics.HotTopics
 
     @property
-    def month_rates(self) -> list[stats.Rate]:
+    def month_rates(self) -> list[Rate]:
         return stats.rates_of(self.month_counts)
 
     @property
-    def year_rates(self) -> list[stats.Rate]:
+    def year_rates(self) -> list[Rate]:
         return stats.rates_of(self.year_counts)
 
     @property

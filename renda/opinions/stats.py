@@ -35,6 +35,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from renda.core.errors import InvalidInput
+from renda.core.figures import Rate
 from renda.opinions.models import ENDED_AT_TRIAGE, UNIT_STATES, Opinion, Rating, Status
 from renda.organizations.models import Congress, Unit
 
@@ -171,23 +172,6 @@ def parse_month(value: str) -> dt.date:
         return dt.date(year, month, 1)
     except ValueError:
         raise InvalidInput("月份须写成 2026-07 的格式", code="invalid", field="month") from None
-
-
-@dataclass(frozen=True)
-class Rate:
-    name: str
-    label: str
-    numerator: int
-    denominator: int
-    numerator_figure: str
-    denominator_figure: str
-
-    @property
-    def rate(self) -> float | None:
-        """Percent, or None when nothing is counted (shown as "—", never as 0% or 100%)."""
-        if not self.denominator:
-            return None
-        return round(100.0 * self.numerator / self.denominator, 1)
 
 
 def rates_of(counts: dict[str, int]) -> list[Rate]:

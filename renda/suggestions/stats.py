@@ -38,6 +38,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from renda.core.errors import InvalidInput
+from renda.core.figures import Rate
 from renda.organizations.models import Congress, CongressSession, Unit
 from renda.suggestions.models import (
     REPLYING_ROLES,
@@ -174,29 +175,6 @@ def unit_state_q(unit_id: int, state: str, now: dt.datetime | None = None) -> Q:
     elif state != "open":
         raise ValueError(state)
     return Q(pk__in=waiting.values("suggestion_id"))
-
-
-@dataclass
-class Rate:
-    name: str
-    label: str
-    numerator: int
-    denominator: int
-    numerator_figure: str
-    denominator_figure: str
-
-    @property
-    def rate(self) -> float | None:
-        """The share in percent, rounded to one decimal; None when nothing is in the denominator."""
-        if not self.denominator:
-            return None
-        return round(self.numerator * 100 / self.denominator, 1)
-
-    @property
-    def display(self) -> str:
-        rate = self.rate
-        percent = "—" if rate is None else f"{rate:.1f}%"
-        return f"{percent}（{self.numerator}/{self.denominator}）"
 
 
 @dataclass
