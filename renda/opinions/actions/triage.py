@@ -8,7 +8,7 @@ triaged; a unit's return puts it back to RECEIVED.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -151,7 +151,9 @@ def _grade_and_dispatch(
     unit: Unit,
     is_complex: bool,
     send_message: bool = True,
+    **audit: Any,
 ) -> Dispatch:
+    """Grade, dispatch and record it ("dispatched", with ``audit`` added to the summary)."""
     opinion.level, opinion.category, opinion.is_complex = level, category, bool(is_complex)
     opinion.round = max(opinion.round, 1)
     fields = _mark_triaged(actor, opinion, Status.DISPATCHED)
@@ -169,17 +171,6 @@ def _grade_and_dispatch(
             "replied_on_time",
         ]
     )
-    return dispatch
-
-
-@transaction.atomic
-def triage_grade(
-    *, actor: User, opinion: Opinion, level: str, category: str, unit: Unit, is_complex: bool = False
-) -> Dispatch:
-    """Graded L1/L2/L3 and dispatched (派单) to a unit, due in 5 working days (10 if complex)."""
-    opinion = _check_triage(actor, opinion, "分级派单")
-    level, category = _clean_grade(opinion, level=level, category=category, unit=unit)
-    dispatch = _grade_and_dispatch(actor, opinion, level=level, category=category, unit=unit, is_complex=is_complex)
     record(
         actor,
         "dispatched",
@@ -191,8 +182,19 @@ def triage_grade(
         round=opinion.round,
         due_at=dispatch.due_at.isoformat(),
         is_complex=opinion.is_complex,
+        **audit,
     )
     return dispatch
+
+
+@transaction.atomic
+def triage_grade(
+    *, actor: User, opinion: Opinion, level: str, category: str, unit: Unit, is_complex: bool = False
+) -> Dispatch:
+    """Graded L1/L2/L3 and dispatched (派单) to a unit, due in 5 working days (10 if complex)."""
+    opinion = _check_triage(actor, opinion, "分级派单")
+    level, category = _clean_grade(opinion, level=level, category=category, unit=unit)
+    return _grade_and_dispatch(actor, opinion, level=level, category=category, unit=unit, is_complex=is_complex)
 
 
 @transaction.atomic
@@ -279,21 +281,9 @@ def cluster_dispatch(
             unit=unit,
             is_complex=is_complex,
             send_message=index == 0,
-        )
-        dispatches.append(dispatch)
-        record(
-            actor,
-            "dispatched",
-            opinion,
-            level=level,
-            category=category,
-            unit=unit.pk,
-            unit_name=unit.name,
-            round=opinion.round,
-            due_at=dispatch.due_at.isoformat(),
-            is_complex=opinion.is_complex,
             cluster=cluster.pk,
         )
+        dispatches.append(dispatch)
     cluster.handled_as_one = True
     cluster.save(update_fields=["handled_as_one"])
     return dispatches
