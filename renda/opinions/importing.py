@@ -3,7 +3,7 @@
 ``parse`` reads the file (an .xlsx workbook, or a CSV in UTF-8 or GBK, detected), finds the columns
 by the header names the common 12345 exports use (``COLUMN_ALIASES``) and checks every row against
 the congress without saving anything. The result has the same shape as the suggestions import
-(``renda.suggestions.importing.ImportReport``, rows with ``RowError(column, message)``), so the
+(``renda.core.sheets.SheetReport``, rows with ``RowError(column, message)``), so the
 report page and the API answer look alike.
 
 ``opinions_import`` then creates the opinions through ``opinion_submit`` (source 12345 or another
@@ -48,7 +48,7 @@ from django.utils import timezone
 from renda.core import sheets
 from renda.core.audit import audit_record
 from renda.core.errors import DomainError, InvalidInput, NotPermitted
-from renda.core.sheets import RowError
+from renda.core.sheets import RowError, SheetReport, SheetRow
 from renda.deputies.actions.roster import validate_phone
 from renda.opinions import permissions
 from renda.opinions.actions import opinion_submit
@@ -56,14 +56,12 @@ from renda.opinions.actions._common import ADDRESS_MAX, NAME_MAX, TEXT_MAX, TEXT
 from renda.opinions.actions.intake import EXTERNAL_ID_MAX, IMPORTED_SOURCES
 from renda.opinions.models import Category, Opinion, Source
 from renda.organizations.models import Congress, congress_subtree_ids
-from renda.suggestions.importing import ImportReport, ImportRow
 
 if TYPE_CHECKING:
     from renda.accounts.models import User
 
 __all__ = [
     "COLUMN_ALIASES",
-    "ImportReport",
     "OpinionImportReport",
     "OpinionRow",
     "RowError",
@@ -107,11 +105,8 @@ CONGRESS_SUFFIX = "人民代表大会"
 
 
 @dataclass
-class OpinionRow(ImportRow):
-    """One data row of the file: what it says, what it resolves to, and what is wrong with it.
-
-    ``title`` (from the shared row shape) holds the ticket number, so the shared report pages read alike.
-    """
+class OpinionRow(SheetRow):
+    """One data row of the file: what it says, what it resolves to, and what is wrong with it."""
 
     external_id: str = ""
     received_at: dt.datetime | None = None
@@ -119,6 +114,7 @@ class OpinionRow(ImportRow):
     area: Congress | None = None
     area_name: str = ""
     address: str = ""
+    category: str = ""
     citizen_name: str = ""
     citizen_phone: str = ""
     already_imported: bool = False
@@ -130,7 +126,7 @@ class OpinionRow(ImportRow):
 
 
 @dataclass
-class OpinionImportReport(ImportReport):
+class OpinionImportReport(SheetReport[OpinionRow]):
     """The shared report, plus the rows already imported (valid, skipped) and the source they come in as."""
 
     source: str = Source.HOTLINE_12345
@@ -138,7 +134,7 @@ class OpinionImportReport(ImportReport):
 
     @property
     def opinion_rows(self) -> list[OpinionRow]:
-        return [row for row in self.rows if isinstance(row, OpinionRow)]
+        return self.rows
 
     @property
     def new_rows(self) -> list[OpinionRow]:
@@ -289,7 +285,7 @@ def _check_text(row: OpinionRow, values: dict[str, object]) -> None:
 
 
 def _check_ticket(row: OpinionRow, values: dict[str, object]) -> None:
-    row.external_id = row.title = _text(values.get(COL_EXTERNAL_ID))
+    row.external_id = _text(values.get(COL_EXTERNAL_ID))
     if not row.external_id:
         row.error(COL_EXTERNAL_ID, "工单编号不能为空")
     elif len(row.external_id) > EXTERNAL_ID_MAX:
@@ -370,8 +366,7 @@ def parse(
     if not rows:
         raise InvalidInput("文件中没有数据行", code="empty", field="file")
     _check_duplicates(congress, source, rows)
-    shared_rows: list[ImportRow] = list(rows)
-    return OpinionImportReport(congress=congress, rows=shared_rows, source=source, encoding=encoding)
+    return OpinionImportReport(congress=congress, rows=rows, source=source, encoding=encoding)
 
 
 # --- the action ---
