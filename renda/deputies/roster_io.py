@@ -34,12 +34,12 @@ from renda.deputies.actions import roster as actions
 from renda.deputies.models import DeputyProfile, DeputyStatus, DeputyTerm, Gender, Occupation, Party
 from renda.organizations.models import Congress, RoleAssignment, Unit, UnitKind
 from renda.organizations.roles import Role
-from renda.suggestions.importing import read_upload
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_ROWS = 5000
+MAX_FILE_BYTES = 10 * 1024 * 1024
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 COL_NAME = "姓名"
@@ -195,6 +195,11 @@ def template_workbook() -> bytes:
 
 
 # --- reading the file ---
+
+
+def read_upload(file: bytes | IO[bytes] | Any) -> bytes:
+    """The upload's content, refusing anything over the size limit before reading it all."""
+    return sheets.read_upload(file, max_bytes=MAX_FILE_BYTES, empty_message="请选择要导入的 Excel 文件（.xlsx）")
 
 
 _text = sheets.cell_text

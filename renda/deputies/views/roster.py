@@ -33,7 +33,6 @@ from renda.deputies import permissions, roster_io
 from renda.deputies.actions import roster as actions
 from renda.deputies.models import DeputyProfile, DeputyStatus, DeputyTerm, Gender, Occupation, Party
 from renda.organizations.models import Congress, Unit, UnitKind
-from renda.suggestions.importing import read_upload
 
 PAGE_SIZE = 30
 ALL = gettext_lazy("全部")
@@ -405,7 +404,7 @@ def roster_import(request: HttpRequest) -> HttpResponse:
     try:
         if upload is None:
             raise InvalidInput(_("请选择要导入的 Excel 文件（.xlsx）"), code="required", field="file")
-        data = read_upload(upload)
+        data = roster_io.read_upload(upload)
         report = roster_io.parse(data, congress=congress)
     except DomainError as error:
         context["error"] = error
