@@ -729,6 +729,12 @@ def can_rate_again(cycle: Cycle) -> bool:
     )
 
 
+def rating_may_open(cycle: Cycle) -> bool:
+    """Every project has reported completion and no rating was organised, or the last one had no valid result."""
+    first = cycle.status == CycleStatus.COMPLETION_REPORTED and cycle.rating_ballot_id is None
+    return first or can_rate_again(cycle)
+
+
 @transaction.atomic
 def rating_open(
     *,
@@ -746,7 +752,7 @@ def rating_open(
         raise InvalidInput("测评人员只能是全体代表或常委会组成人员", code="invalid_choice", field="electorate")
     cycle = Cycle.objects.select_for_update().select_related("congress").get(pk=cycle.pk)
     previous = cycle.rating_ballot if can_rate_again(cycle) else None
-    if previous is None and (cycle.status != CycleStatus.COMPLETION_REPORTED or cycle.rating_ballot_id is not None):
+    if not rating_may_open(cycle):
         if cycle.status == CycleStatus.RATING:
             raise InvalidTransition("本年度的满意度测评正在进行或已有有效结果", code="rating_exists")
         raise InvalidTransition("各项目完成情况报告后才能组织满意度测评", code="invalid_state")

@@ -279,8 +279,7 @@ def cycle_detail(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "in_window": actions.in_solicitation_window(cycle),
         "window_closed": timezone.localdate() > cycle.solicit_closes_on,
         "can_revote": permissions.can_manage_cycle(user, cycle) and actions.can_revote(cycle),
-        "can_rate": permissions.can_open_rating(user, cycle)
-        and (cycle.status == CycleStatus.COMPLETION_REPORTED or rating_actions.can_rate_again(cycle)),
+        "can_rate": permissions.can_open_rating(user, cycle) and rating_actions.rating_may_open(cycle),
         "is_electorate": _is_electorate(user, cycle),
         "ballot_open": ballot is not None and ballot.status == BallotStatus.OPEN,
         "is_deputy": permissions.deputy_congress_id(user) == cycle.congress_id,

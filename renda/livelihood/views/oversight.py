@@ -33,7 +33,6 @@ from renda.livelihood import permissions
 from renda.livelihood.actions import oversight as actions
 from renda.livelihood.models import (
     Cycle,
-    CycleStatus,
     Milestone,
     Problem,
     ProblemStatus,
@@ -165,8 +164,7 @@ def project_context(user: User, project: Project) -> dict[str, Any]:
             and permissions.can_form_group(user, project),
             "visit": implementing and group is not None and permissions.can_record_visit(user, group),
             "lead": implementing and can_lead,
-            "rating": permissions.can_open_rating(user, cycle)
-            and (cycle.status == CycleStatus.COMPLETION_REPORTED or actions.can_rate_again(cycle)),
+            "rating": permissions.can_open_rating(user, cycle) and actions.rating_may_open(cycle),
         },
     }
 
@@ -643,8 +641,7 @@ def rating_open(request: HttpRequest, cycle_id: int) -> HttpResponse:
         "cycle": cycle,
         "form": form,
         "items": items,
-        "open": (cycle.status == CycleStatus.COMPLETION_REPORTED and cycle.rating_ballot_id is None)
-        or actions.can_rate_again(cycle),
+        "open": actions.rating_may_open(cycle),
     }
     if request.method != "POST":
         return render(request, template, context)
